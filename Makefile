@@ -1,0 +1,27 @@
+# Crosslink. The two commands of the README: `make run` and `make test`.
+.PHONY: run test build generate lint neo4j neo4j-stop neo4j-status
+
+run: ## start Neo4j, migrate, serve the GraphQL API on :8080
+	scripts/run.sh
+
+test: ## unit + integration tests against a real Neo4j (what CI runs)
+	scripts/test.sh
+
+build: ## build bin/crosslink
+	go build -trimpath -o bin/crosslink ./cmd/crosslink
+
+generate: ## regenerate the GraphQL code from schema/*.graphqls
+	cd schema && go tool gqlgen generate --config gqlgen.yml
+
+lint: ## gofmt + go vet
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
+	go vet ./...
+
+neo4j: ## start the demo Neo4j (assembled from Maven Central on first use)
+	scripts/neo4j.sh start demo
+
+neo4j-stop: ## stop the demo Neo4j
+	scripts/neo4j.sh stop demo
+
+neo4j-status:
+	scripts/neo4j.sh status demo

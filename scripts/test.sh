@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The README's test command (`make test`), also what CI runs (.ci/run): checks formatting and
+# vet, starts the "test" Neo4j instance (own port 7688 and data folder, never the demo's), runs
+# the unit and integration tests against it, and stops it again.
+#
+# Integration tests are required here: CROSSLINK_REQUIRE_NEO4J=1 turns a missing Neo4j into a
+# failure, never a skip. Set CROSSLINK_KEEP_NEO4J=1 to leave the test instance running after.
+# Extra arguments go to `go test` (e.g. scripts/test.sh -run TestSystem ./server/).
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+export CROSSLINK_CACHE=${CROSSLINK_CACHE:-$repo/.cache}
+
+step() { printf '\n== %s\n' "$*" >&2; }
+
+command -v go >/dev/null || { echo "test.sh: Go 1.25+ is required (https://go.dev/dl)" >&2; exit 1; }
+
+step "go: modules, format, vet"
+go mod download
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*'))
+if [[ -n $unformatted ]]; then
+  echo "gofmt would change:" >&2; echo "$unformatted" >&2; exit 1
+fi
+go vet ./...
+
+step "neo4j: test instance"
+export NEO4J_PASSWORD=${CROSSLINK_TEST_NEO4J_PASSWORD:-crosslink-test}
+export NEO4J_BOLT_PORT=${CROSSLINK_TEST_NEO4J_PORT:-7688}
+export NEO4J_HEAP=${CROSSLINK_TEST_NEO4J_HEAP:-2g} NEO4J_PAGECACHE=${CROSSLINK_TEST_NEO4J_PAGECACHE:-512m}
+if [[ ${CROSSLINK_KEEP_NEO4J:-} != 1 ]]; then
+  trap 'scripts/neo4j.sh stop test || true' EXIT
+fi
+scripts/neo4j.sh start test
+
+export CROSSLINK_TEST_NEO4J_URI=bolt://127.0.0.1:$NEO4J_BOLT_PORT
+export CROSSLINK_TEST_NEO4J_USER=neo4j
+export CROSSLINK_TEST_NEO4J_PASSWORD=$NEO4J_PASSWORD
+# Lets the readiness tests stop and start this instance.
+export CROSSLINK_TEST_NEO4J_CTL="$repo/scripts/neo4j.sh"
+export CROSSLINK_TEST_NEO4J_INSTANCE=test
+export CROSSLINK_REQUIRE_NEO4J=1
+unset NEO4J_URI NEO4J_USER
+
+step "go test (unit + integration against the real Neo4j)"
+# -p 1: the integration tests of all packages share the one test database.
+if [[ $# -gt 0 ]]; then
+  go test -p 1 -count=1 "$@"
+else
+  go test -p 1 -count=1 ./...
+fi

@@ -1,0 +1,247 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crosslink/crosslink/graph/graphtest"
+	"github.com/crosslink/crosslink/graph/migrations"
+	"github.com/crosslink/crosslink/server"
+)
+
+// newServer returns a server on the real test Neo4j with its schema migrated.
+func newServer(t *testing.T, cfg server.Config) *httptest.Server {
+	t.Helper()
+	store := graphtest.Open(t)
+	m, err := migrations.New(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := m.Up(ctx); err != nil {
+		t.Fatalf("migrate up: %v", err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := server.New(cfg, &server.Status{Store: store, Schema: m, Version: "test"}, log)
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+type gqlResponse struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+}
+
+func postGraphQL(t *testing.T, url, query string) (int, gqlResponse) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	resp, err := http.Post(url+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out gqlResponse
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("decode response: %v", err)
+	}
+	return resp.StatusCode, out
+}
+
+func TestSystemQueryReadsRealVersions(t *testing.T) {
+	ts := newServer(t, server.DefaultConfig())
+	code, res := postGraphQL(t, ts.URL, `{ system { version neo4jVersion neo4jEdition gdsVersion apocVersion migrationVersion latestMigrationVersion migrationDirty } }`)
+	if code != http.StatusOK || len(res.Errors) > 0 {
+		t.Fatalf("status %d, errors %+v", code, res.Errors)
+	}
+	var got struct {
+		System struct {
+			Version, Neo4jVersion, Neo4jEdition, GdsVersion, ApocVersion string
+			MigrationVersion, LatestMigrationVersion                     int
+			MigrationDirty                                               bool
+		}
+	}
+	if err := json.Unmarshal(res.Data, &got); err != nil {
+		t.Fatal(err)
+	}
+	s := got.System
+	for _, c := range []struct{ field, got, prefix string }{
+		{"version", s.Version, "test"},
+		{"neo4jVersion", s.Neo4jVersion, "5.26."},
+		{"neo4jEdition", s.Neo4jEdition, "community"},
+		{"gdsVersion", s.GdsVersion, "2.13."},
+		{"apocVersion", s.ApocVersion, "5.26."},
+	} {
+		if !strings.HasPrefix(c.got, c.prefix) {
+			t.Errorf("%s = %q, want prefix %q", c.field, c.got, c.prefix)
+		}
+	}
+	if s.MigrationVersion < 1 || s.MigrationVersion != s.LatestMigrationVersion || s.MigrationDirty {
+		t.Errorf("migrations = %d of %d (dirty %v), want current and clean", s.MigrationVersion, s.LatestMigrationVersion, s.MigrationDirty)
+	}
+}
+
+func TestGraphQLRefusesBadQueries(t *testing.T) {
+	cfg := server.DefaultConfig()
+	cfg.DepthLimit = 3
+	ts := newServer(t, cfg)
+	deep := `{ __schema { types { fields { type { ofType { name } } } } } }`
+	for _, tt := range []struct {
+		name, query, code string
+	}{
+		{"syntax", `{ system { version `, "GRAPHQL_PARSE_FAILED"},
+		{"unknown field", `{ system { nope } }`, "GRAPHQL_VALIDATION_FAILED"},
+		{"too deep", deep, "DEPTH_LIMIT_EXCEEDED"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, res := postGraphQL(t, ts.URL, tt.query)
+			if len(res.Errors) == 0 {
+				t.Fatalf("no error for %s", tt.query)
+			}
+			if got := res.Errors[0].Extensions["code"]; got != tt.code {
+				t.Errorf("code = %v, want %s (message %q)", got, tt.code, res.Errors[0].Message)
+			}
+		})
+	}
+}
+
+func TestHealthAndSecurityHeaders(t *testing.T) {
+	ts := newServer(t, server.DefaultConfig())
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: status %d", path, resp.StatusCode)
+		}
+		for _, h := range []string{"X-Content-Type-Options", "X-Frame-Options", "Content-Security-Policy", "X-Request-Id"} {
+			if resp.Header.Get(h) == "" {
+				t.Errorf("%s: header %s missing", path, h)
+			}
+		}
+	}
+}
+
+func TestCORS(t *testing.T) {
+	cfg := server.DefaultConfig()
+	cfg.CORSOrigins = []string{"https://ui.example.org"}
+	ts := newServer(t, cfg)
+	for _, tt := range []struct {
+		origin string
+		allow  bool
+	}{
+		{"https://ui.example.org", true},
+		{"https://evil.example.com", false},
+	} {
+		t.Run(tt.origin, func(t *testing.T) {
+			// Preflight, as a browser sends before a JSON POST.
+			req, _ := http.NewRequest(http.MethodOptions, ts.URL+"/graphql", nil)
+			req.Header.Set("Origin", tt.origin)
+			req.Header.Set("Access-Control-Request-Method", "POST")
+			req.Header.Set("Access-Control-Request-Headers", "content-type")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			got := resp.Header.Get("Access-Control-Allow-Origin")
+			if tt.allow && got != tt.origin {
+				t.Errorf("preflight Allow-Origin = %q, want %q", got, tt.origin)
+			}
+			if !tt.allow && got != "" {
+				t.Errorf("preflight Allow-Origin = %q for a refused origin", got)
+			}
+			// The actual request.
+			req, _ = http.NewRequest(http.MethodPost, ts.URL+"/graphql", strings.NewReader(`{"query":"{ system { version } }"}`))
+			req.Header.Set("Origin", tt.origin)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err = http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			got = resp.Header.Get("Access-Control-Allow-Origin")
+			if (got == tt.origin) != tt.allow {
+				t.Errorf("Allow-Origin = %q, allow %v", got, tt.allow)
+			}
+		})
+	}
+}
+
+// TestReadyzFollowsNeo4j stops the real test Neo4j, expects /readyz to turn unready and the
+// system query to fail with a retryable code, starts Neo4j again and expects both to recover
+// without restarting Crosslink.
+func TestReadyzFollowsNeo4j(t *testing.T) {
+	ctl, instance := os.Getenv("CROSSLINK_TEST_NEO4J_CTL"), os.Getenv("CROSSLINK_TEST_NEO4J_INSTANCE")
+	if ctl == "" || instance == "" {
+		if os.Getenv("CROSSLINK_REQUIRE_NEO4J") == "1" {
+			t.Fatal("CROSSLINK_TEST_NEO4J_CTL and CROSSLINK_TEST_NEO4J_INSTANCE are required: run make test")
+		}
+		t.Skip("needs control of the test Neo4j: run make test")
+	}
+	ts := newServer(t, server.DefaultConfig())
+	neo4j := func(cmd string) {
+		t.Helper()
+		out, err := exec.Command(ctl, cmd, instance).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s %s %s: %v\n%s", ctl, cmd, instance, err, out)
+		}
+	}
+	readyz := func() (int, server.Readiness) {
+		resp, err := http.Get(ts.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var r server.Readiness
+		_ = json.NewDecoder(resp.Body).Decode(&r)
+		return resp.StatusCode, r
+	}
+	if code, r := readyz(); code != http.StatusOK {
+		t.Fatalf("before: /readyz %d %+v", code, r)
+	}
+	neo4j("stop")
+	t.Cleanup(func() { neo4j("start") }) // idempotent when already running
+
+	code, r := readyz()
+	if code != http.StatusServiceUnavailable || r.Ready || r.Neo4j != "unreachable" {
+		t.Fatalf("Neo4j stopped: /readyz %d %+v, want 503 unreachable", code, r)
+	}
+	_, res := postGraphQL(t, ts.URL, `{ system { neo4jVersion } }`)
+	if len(res.Errors) == 0 || res.Errors[0].Extensions["code"] != "UNAVAILABLE" || res.Errors[0].Extensions["retryable"] != true {
+		t.Fatalf("Neo4j stopped: system query errors %+v, want UNAVAILABLE and retryable", res.Errors)
+	}
+
+	neo4j("start")
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		code, r = readyz()
+		if code == http.StatusOK && r.Ready {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Neo4j back: /readyz still %d %+v", code, r)
+		}
+		time.Sleep(time.Second)
+	}
+	if _, res := postGraphQL(t, ts.URL, `{ system { neo4jVersion } }`); len(res.Errors) > 0 {
+		t.Fatalf("Neo4j back: system query errors %+v", res.Errors)
+	}
+}
