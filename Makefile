@@ -8,7 +8,7 @@ test: ## unit + integration tests against a real Neo4j (what CI runs)
 	scripts/test.sh
 
 build: ## build bin/crosslink
-	go build -trimpath -o bin/crosslink ./cmd/crosslink
+	go build -trimpath -ldflags "-X main.version=$$(git describe --always --dirty 2>/dev/null || echo dev)" -o bin/crosslink ./cmd/crosslink
 
 generate: ## regenerate the GraphQL code from schema/*.graphqls
 	cd schema && go tool gqlgen generate --config gqlgen.yml

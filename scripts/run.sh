@@ -20,7 +20,7 @@ trap 'exit 130' INT TERM
 eval "$(scripts/neo4j.sh env demo)"
 
 mkdir -p bin
-go build -trimpath -o bin/crosslink ./cmd/crosslink
+go build -trimpath -ldflags "-X main.version=$(git describe --always --dirty 2>/dev/null || echo dev)" -o bin/crosslink ./cmd/crosslink
 export CROSSLINK_ADDR=${CROSSLINK_ADDR:-127.0.0.1:8080}
 echo "run.sh: GraphQL API on http://${CROSSLINK_ADDR/127.0.0.1/localhost}/graphql (Ctrl-C stops)" >&2
 bin/crosslink serve "$@" &
