@@ -35,6 +35,12 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		return 0
 	case errors.Is(err, errUsage):
 		return 2
+	}
+	var ee *exitError
+	switch {
+	case errors.As(err, &ee):
+		fmt.Fprintln(stderr, "crosslink: "+ee.msg)
+		return ee.code
 	default:
 		fmt.Fprintln(stderr, "crosslink: "+oneLine(err))
 		return 1

@@ -1,0 +1,432 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+)
+
+// maxRefs bounds the record references kept per (fact, source): an account seen on a million
+// lines keeps the first few, which is what an investigator needs to find it in the file.
+const maxRefs = 20
+
+// WriteBatch writes a batch in one transaction: the Source, then nodes (MERGE by id, properties
+// set, provenance recorded), then edges (MERGE between existing nodes), then the FLOW
+// aggregates of every payer/payee pair a transaction in the batch touches. Writing the same
+// batch again changes nothing. It returns EINVALID for an unknown label or type, an empty id,
+// or an edge whose end does not exist; EUNAVAILABLE when Neo4j cannot be reached.
+//
+// Provenance: every node gets a SOURCED_FROM relationship to its Source holding the property
+// names and values this source asserted, up to 20 record references, and the first and last
+// time the source saw the fact; every relationship holds the ids of its sources, references and
+// first/last seen. Node and relationship firstSeen/lastSeen span all sources.
+func (s *Store) WriteBatch(ctx context.Context, src Source, b Batch) (WriteStats, error) {
+	if err := src.Validate(); err != nil {
+		return WriteStats{}, err
+	}
+	plan, err := planBatch(src, b)
+	if err != nil {
+		return WriteStats{}, err
+	}
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: neo4j.AccessModeWrite})
+	defer sess.Close(ctx)
+	res, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		return plan.run(ctx, tx)
+	})
+	if err != nil {
+		return WriteStats{}, translate("write batch", err)
+	}
+	return res.(WriteStats), nil
+}
+
+// batchPlan is a batch checked, de-duplicated and grouped into parameter rows, ready to run.
+type batchPlan struct {
+	src      Source
+	nodes    map[Label][]map[string]any
+	edges    map[edgeGroup][]map[string]any
+	pairs    []map[string]any // payer/payee pairs whose FLOW is recomputed
+	endpoint []string         // every id an edge needs, checked when an edge is missing
+}
+
+type edgeGroup struct {
+	typ   RelType
+	keyed bool
+}
+
+func planBatch(src Source, b Batch) (*batchPlan, error) {
+	p := &batchPlan{src: src, nodes: map[Label][]map[string]any{}, edges: map[edgeGroup][]map[string]any{}}
+	srcID := src.ID()
+
+	// Nodes: one row per id, properties merged in order (later values win), refs collected.
+	type nodeAcc struct {
+		label       Label
+		props       map[string]any
+		refs        []string
+		first, last time.Time
+	}
+	byID := map[string]*nodeAcc{}
+	var order []string
+	for i, n := range b.Nodes {
+		if !n.Label.Valid() {
+			return nil, Errorf(EINVALID, "node %d: unknown label %q", i, n.Label)
+		}
+		if strings.TrimSpace(n.ID) == "" {
+			return nil, Errorf(EINVALID, "node %d (%s): empty id", i, n.Label)
+		}
+		acc, ok := byID[n.ID]
+		if !ok {
+			acc = &nodeAcc{label: n.Label, props: map[string]any{}}
+			byID[n.ID] = acc
+			order = append(order, n.ID)
+		} else if acc.label != n.Label {
+			return nil, Errorf(EINVALID, "node %s is both %s and %s", n.ID, acc.label, n.Label)
+		}
+		for k, v := range n.Props {
+			if v, ok := propValue(v); ok {
+				acc.props[k] = v
+			}
+		}
+		acc.refs = addRef(acc.refs, n.Ref.String())
+		acc.first, acc.last = span(acc.first, acc.last, n.Ref.Seen)
+	}
+	for _, id := range order {
+		acc := byID[id]
+		values, err := json.Marshal(acc.props)
+		if err != nil {
+			return nil, Errorf(EINVALID, "node %s: properties cannot be encoded: %v", id, err)
+		}
+		keys := make([]string, 0, len(acc.props))
+		for k := range acc.props {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		p.nodes[acc.label] = append(p.nodes[acc.label], map[string]any{
+			"id": id, "props": acc.props, "keys": keys, "values": string(values),
+			"refs": acc.refs, "first": timeOrNil(acc.first), "last": timeOrNil(acc.last),
+		})
+	}
+
+	// Edges: one row per (type, from, to, key).
+	type edgeAcc struct {
+		group       edgeGroup
+		from, to    string
+		key         string
+		props       map[string]any
+		refs        []string
+		first, last time.Time
+	}
+	edges := map[string]*edgeAcc{}
+	var eorder []string
+	payer := map[string]string{} // transaction id -> payer id
+	payee := map[string]string{} // transaction id -> payee id
+	seenEnd := map[string]bool{}
+	for i, e := range b.Edges {
+		if !e.Type.Valid() {
+			return nil, Errorf(EINVALID, "edge %d: unknown type %q", i, e.Type)
+		}
+		if strings.TrimSpace(e.From) == "" || strings.TrimSpace(e.To) == "" {
+			return nil, Errorf(EINVALID, "edge %d (%s): empty end", i, e.Type)
+		}
+		k := string(e.Type) + "\x00" + e.From + "\x00" + e.To + "\x00" + e.Key
+		acc, ok := edges[k]
+		if !ok {
+			acc = &edgeAcc{group: edgeGroup{e.Type, e.Key != ""}, from: e.From, to: e.To, key: e.Key, props: map[string]any{}}
+			edges[k] = acc
+			eorder = append(eorder, k)
+		}
+		for pk, v := range e.Props {
+			if v, ok := propValue(v); ok {
+				acc.props[pk] = v
+			}
+		}
+		acc.refs = addRef(acc.refs, srcID+" "+e.Ref.String())
+		acc.first, acc.last = span(acc.first, acc.last, e.Ref.Seen)
+		for _, end := range []string{e.From, e.To} {
+			if !seenEnd[end] {
+				seenEnd[end] = true
+				p.endpoint = append(p.endpoint, end)
+			}
+		}
+		switch e.Type {
+		case RelSent:
+			payer[e.To] = e.From
+		case RelTo:
+			payee[e.From] = e.To
+		}
+	}
+	for _, k := range eorder {
+		acc := edges[k]
+		p.edges[acc.group] = append(p.edges[acc.group], map[string]any{
+			"from": acc.from, "to": acc.to, "key": acc.key, "props": acc.props, "refs": acc.refs,
+			"first": timeOrNil(acc.first), "last": timeOrNil(acc.last),
+		})
+	}
+	seenPair := map[[2]string]bool{}
+	for tx, from := range payer {
+		to, ok := payee[tx]
+		if !ok {
+			continue
+		}
+		if pr := [2]string{from, to}; !seenPair[pr] {
+			seenPair[pr] = true
+			p.pairs = append(p.pairs, map[string]any{"from": from, "to": to})
+		}
+	}
+	sort.Slice(p.pairs, func(i, j int) bool {
+		a, b := p.pairs[i], p.pairs[j]
+		return a["from"].(string)+"\x00"+a["to"].(string) < b["from"].(string)+"\x00"+b["to"].(string)
+	})
+	return p, nil
+}
+
+func (p *batchPlan) run(ctx context.Context, tx neo4j.ManagedTransaction) (WriteStats, error) {
+	var st WriteStats
+	exec := func(query string, params map[string]any) (neo4j.ResultWithContext, error) {
+		res, err := tx.Run(ctx, query, params)
+		if err != nil {
+			return nil, err
+		}
+		return res, nil
+	}
+	count := func(res neo4j.ResultWithContext) error {
+		sum, err := res.Consume(ctx)
+		if err != nil {
+			return err
+		}
+		c := sum.Counters()
+		st.Add(WriteStats{NodesCreated: c.NodesCreated(), RelationshipsCreated: c.RelationshipsCreated(), PropertiesSet: c.PropertiesSet()})
+		return nil
+	}
+	srcID := p.src.ID()
+	res, err := exec(`MERGE (s:Source {id: $id})
+		ON CREATE SET s.partner = $partner, s.dataset = $dataset, s.file = $file, s.createdAt = datetime()`,
+		map[string]any{"id": srcID, "partner": p.src.Partner, "dataset": p.src.Dataset, "file": p.src.File})
+	if err != nil {
+		return st, err
+	}
+	if err := count(res); err != nil {
+		return st, err
+	}
+	labels := make([]Label, 0, len(p.nodes))
+	for l := range p.nodes {
+		labels = append(labels, l)
+	}
+	sort.Slice(labels, func(i, j int) bool { return labels[i] < labels[j] })
+	for _, l := range labels {
+		res, err := exec(nodeQuery(l), map[string]any{"rows": p.nodes[l], "source": srcID, "maxRefs": maxRefs})
+		if err != nil {
+			return st, err
+		}
+		if err := count(res); err != nil {
+			return st, err
+		}
+	}
+	groups := make([]edgeGroup, 0, len(p.edges))
+	for g := range p.edges {
+		groups = append(groups, g)
+	}
+	sort.Slice(groups, func(i, j int) bool {
+		if groups[i].typ != groups[j].typ {
+			return groups[i].typ < groups[j].typ
+		}
+		return !groups[i].keyed && groups[j].keyed
+	})
+	for _, g := range groups {
+		rows := p.edges[g]
+		res, err := exec(edgeQuery(g), map[string]any{"rows": rows, "source": srcID, "maxRefs": maxRefs})
+		if err != nil {
+			return st, err
+		}
+		rec, err := res.Single(ctx)
+		if err != nil {
+			return st, err
+		}
+		written, _, err := neo4j.GetRecordValue[int64](rec, "written")
+		if err != nil {
+			return st, err
+		}
+		if err := count(res); err != nil {
+			return st, err
+		}
+		if int(written) != len(rows) {
+			missing, err := missingIDs(ctx, tx, p.endpoint)
+			if err != nil {
+				return st, err
+			}
+			return st, Errorf(EINVALID, "%s: %d of %d relationships have an end that does not exist (e.g. %s)",
+				g.typ, len(rows)-int(written), len(rows), strings.Join(missing, ", "))
+		}
+	}
+	if len(p.pairs) > 0 {
+		res, err := exec(flowQuery, map[string]any{"pairs": p.pairs})
+		if err != nil {
+			return st, err
+		}
+		if err := count(res); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// nodeQuery MERGEs nodes of one label by id and records their provenance. The label comes from
+// the closed set in model.go, never from input.
+func nodeQuery(l Label) string {
+	return fmt.Sprintf(`
+UNWIND $rows AS row
+MERGE (n:Entity {id: row.id})
+SET n:%s
+SET n += row.props,
+    n.firstSeen = CASE WHEN row.first IS NULL OR (n.firstSeen IS NOT NULL AND n.firstSeen <= row.first) THEN n.firstSeen ELSE row.first END,
+    n.lastSeen = CASE WHEN row.last IS NULL OR (n.lastSeen IS NOT NULL AND n.lastSeen >= row.last) THEN n.lastSeen ELSE row.last END
+WITH n, row
+MATCH (s:Source {id: $source})
+MERGE (n)-[p:SOURCED_FROM]->(s)
+ON CREATE SET p.loadedAt = datetime(), p.refs = [], p.properties = []
+SET p.properties = p.properties + [k IN row.keys WHERE NOT k IN p.properties],
+    p.values = row.values,
+    p.refs = (p.refs + [r IN row.refs WHERE NOT r IN p.refs])[..$maxRefs],
+    p.firstSeen = CASE WHEN row.first IS NULL OR (p.firstSeen IS NOT NULL AND p.firstSeen <= row.first) THEN p.firstSeen ELSE row.first END,
+    p.lastSeen = CASE WHEN row.last IS NULL OR (p.lastSeen IS NOT NULL AND p.lastSeen >= row.last) THEN p.lastSeen ELSE row.last END`, l)
+}
+
+// edgeQuery MERGEs relationships of one type between existing nodes and records their sources.
+func edgeQuery(g edgeGroup) string {
+	pattern := fmt.Sprintf("(a)-[r:%s]->(b)", g.typ)
+	if g.keyed {
+		pattern = fmt.Sprintf("(a)-[r:%s {key: row.key}]->(b)", g.typ)
+	}
+	return fmt.Sprintf(`
+UNWIND $rows AS row
+MATCH (a:Entity {id: row.from})
+MATCH (b:Entity {id: row.to})
+MERGE %s
+ON CREATE SET r.sources = [], r.refs = []
+SET r += row.props,
+    r.sources = CASE WHEN $source IN r.sources THEN r.sources ELSE r.sources + $source END,
+    r.refs = (r.refs + [x IN row.refs WHERE NOT x IN r.refs])[..$maxRefs],
+    r.firstSeen = CASE WHEN row.first IS NULL OR (r.firstSeen IS NOT NULL AND r.firstSeen <= row.first) THEN r.firstSeen ELSE row.first END,
+    r.lastSeen = CASE WHEN row.last IS NULL OR (r.lastSeen IS NOT NULL AND r.lastSeen >= row.last) THEN r.lastSeen ELSE row.last END
+RETURN count(r) AS written`, pattern)
+}
+
+// flowQuery recomputes the FLOW aggregate, one per currency, from the transactions between each
+// pair: recomputing rather than adding keeps it exact when a file is loaded twice.
+const flowQuery = `
+UNWIND $pairs AS pair
+MATCH (a:Entity {id: pair.from})
+MATCH (b:Entity {id: pair.to})
+CALL (a, b) {
+  MATCH (a)-[:SENT]->(t:Transaction)-[:TO]->(b)
+  RETURN t.currency AS currency, count(t) AS n, sum(t.amount) AS total,
+         min(t.timestamp) AS first, max(t.timestamp) AS last
+}
+MERGE (a)-[f:FLOW {currency: currency}]->(b)
+SET f.count = n, f.total = total, f.first = first, f.last = last`
+
+func missingIDs(ctx context.Context, tx neo4j.ManagedTransaction, ids []string) ([]string, error) {
+	res, err := tx.Run(ctx, `
+UNWIND $ids AS id
+OPTIONAL MATCH (n:Entity {id: id})
+WITH id, n WHERE n IS NULL
+RETURN collect(id)[..5] AS missing`, map[string]any{"ids": ids})
+	if err != nil {
+		return nil, err
+	}
+	rec, err := res.Single(ctx)
+	if err != nil {
+		return nil, err
+	}
+	raw, _, err := neo4j.GetRecordValue[[]any](rec, "missing")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(raw))
+	for _, v := range raw {
+		out = append(out, fmt.Sprint(v))
+	}
+	return out, nil
+}
+
+// propValue converts a property value to one Neo4j stores, dropping nil and empty values.
+func propValue(v any) (any, bool) {
+	switch x := v.(type) {
+	case nil:
+		return nil, false
+	case string:
+		return x, x != ""
+	case int:
+		return int64(x), true
+	case int64, float64, bool:
+		return x, true
+	case time.Time:
+		if x.IsZero() {
+			return nil, false
+		}
+		return x.UTC(), true
+	case []string:
+		return x, len(x) > 0
+	case []int64:
+		return x, len(x) > 0
+	case *string:
+		if x == nil || *x == "" {
+			return nil, false
+		}
+		return *x, true
+	case *int64:
+		if x == nil {
+			return nil, false
+		}
+		return *x, true
+	case *time.Time:
+		if x == nil || x.IsZero() {
+			return nil, false
+		}
+		return x.UTC(), true
+	case *bool:
+		if x == nil {
+			return nil, false
+		}
+		return *x, true
+	default:
+		return fmt.Sprint(x), true
+	}
+}
+
+func addRef(refs []string, r string) []string {
+	if len(refs) >= maxRefs {
+		return refs
+	}
+	for _, x := range refs {
+		if x == r {
+			return refs
+		}
+	}
+	return append(refs, r)
+}
+
+func span(first, last, t time.Time) (time.Time, time.Time) {
+	if t.IsZero() {
+		return first, last
+	}
+	t = t.UTC()
+	if first.IsZero() || t.Before(first) {
+		first = t
+	}
+	if last.IsZero() || t.After(last) {
+		last = t
+	}
+	return first, last
+}
+
+func timeOrNil(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
