@@ -115,7 +115,7 @@ func NormalizePhone(s, defaultRegion string) (string, error) {
 		return "", invalidf("phone number is too long")
 	case errors.Is(err, phonenumbers.ErrTooShortNSN), errors.Is(err, phonenumbers.ErrTooShortAfterIDD):
 		return "", invalidf("phone number is too short")
-	case err != nil:
+	case err != nil, num.GetNationalNumber() == 0:
 		return "", invalidf("not a phone number")
 	}
 	switch phonenumbers.IsPossibleNumberWithReason(num) {
@@ -131,7 +131,14 @@ func NormalizePhone(s, defaultRegion string) (string, error) {
 	default:
 		return "", invalidf("phone number has an impossible length for its country")
 	}
-	return phonenumbers.Format(num, phonenumbers.E164), nil
+	e164 := phonenumbers.Format(num, phonenumbers.E164)
+	// A few degenerate numbers (zeros after a national prefix in a region that shares its
+	// calling code) come out in an E.164 form that reads back as another number. An id must be
+	// stable, so such a number is refused rather than stored under a form it would not keep.
+	if back, err := phonenumbers.Parse(e164, ""); err != nil || phonenumbers.Format(back, phonenumbers.E164) != e164 {
+		return "", invalidf("phone number has no stable E.164 form; check its digits")
+	}
+	return e164, nil
 }
 
 // ibanLengths is the length of an IBAN per country code, from the SWIFT IBAN Registry

@@ -89,6 +89,8 @@ func TestNormalizePhone(t *testing.T) {
 		{in: "+999 1234567", err: "unknown country calling code"},
 		{in: "+44 12345678901234567", err: "too long"},
 		{in: "7946 0018", region: "GB", err: "lacks its area code"},
+		{in: "000000", region: "CC", err: "not a phone number"},
+		{in: "012345", region: "CC", err: "no stable E.164 form"}, // +61012345 would read back as +6112345
 		{in: "0917 123 4567", region: "EU", err: "default region: EU is a group"},
 	} {
 		t.Run(tt.in+"/"+tt.region, func(t *testing.T) {

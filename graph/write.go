@@ -323,6 +323,7 @@ MATCH (a:Entity {id: pair.from})
 MATCH (b:Entity {id: pair.to})
 CALL (a, b) {
   MATCH (a)-[:SENT]->(t:Transaction)-[:TO]->(b)
+  WHERE t.currency IS NOT NULL AND t.amount IS NOT NULL
   RETURN t.currency AS currency, count(t) AS n, sum(t.amount) AS total,
          min(t.timestamp) AS first, max(t.timestamp) AS last
 }

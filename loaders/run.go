@@ -78,7 +78,7 @@ func Load(ctx context.Context, w Writer, f Format, file string, r io.Reader, siz
 	defer cancel(nil)
 
 	counter := &countingReader{r: r}
-	e := &Emitter{file: file, batchSize: opts.BatchSize, ctx: ctx}
+	e := &Emitter{file: file, batchSize: opts.BatchSize, ctx: ctx, src: src}
 	if opts.Rejects != nil {
 		e.rejects = csv.NewWriter(opts.Rejects)
 	}
@@ -122,8 +122,10 @@ func Load(ctx context.Context, w Writer, f Format, file string, r io.Reader, siz
 	}
 
 	perr := f.Parse(ctx, file, counter, e)
-	if perr == nil {
-		perr = e.flush()
+	// Records completed before a file-level error (e.g. XML truncated after three good
+	// reports) are good records: write them too.
+	if ferr := e.flush(); perr == nil {
+		perr = ferr
 	}
 	close(batches)
 	wg.Wait()
@@ -157,6 +159,7 @@ func Load(ctx context.Context, w Writer, f Format, file string, r io.Reader, siz
 // It batches the facts and hands full batches to the writer.
 type Emitter struct {
 	ctx       context.Context
+	src       graph.Source
 	file      string
 	batchSize int
 	batch     graph.Batch
@@ -207,6 +210,10 @@ func (e *Emitter) RejectErr(line int, raw string, err error) {
 	}
 	e.Reject(r)
 }
+
+// Source is the provenance of the load: formats scope partner-local ids (accounts, customers,
+// transactions) by its Partner.
+func (e *Emitter) Source() graph.Source { return e.src }
 
 // Context is the load's context; formats check it in long loops.
 func (e *Emitter) Context() context.Context { return e.ctx }

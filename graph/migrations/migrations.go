@@ -25,6 +25,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/golang-migrate/migrate/v4"
 	"github.com/golang-migrate/migrate/v4/database"
@@ -50,6 +51,8 @@ type Migrator struct {
 	versions []uint // ascending
 	names    map[uint]string
 
+	lockWait time.Duration
+
 	mu sync.Mutex // golang-migrate runs one operation at a time per instance
 }
 
@@ -57,10 +60,11 @@ type Migrator struct {
 type Option func(*options)
 
 type options struct {
-	key  string
-	fsys fs.FS
-	dir  string
-	log  *slog.Logger
+	lockWait time.Duration
+	key      string
+	fsys     fs.FS
+	dir      string
+	log      *slog.Logger
 }
 
 // WithKey sets the key of the version node and of the lock (default DefaultKey). Tests use
@@ -72,6 +76,10 @@ func WithSource(fsys fs.FS, dir string) Option {
 	return func(o *options) { o.fsys, o.dir = fsys, dir }
 }
 
+// WithLockWait sets how long an operation waits for another process's migration to finish
+// before it fails with ECONFLICT (default 2 minutes; 0 fails at once).
+func WithLockWait(d time.Duration) Option { return func(o *options) { o.lockWait = d } }
+
 // WithLogger logs each migration applied or undone (version and name, never data) to log.
 // Without it the Migrator is silent.
 func WithLogger(log *slog.Logger) Option { return func(o *options) { o.log = log } }
@@ -80,7 +88,7 @@ func WithLogger(log *slog.Logger) Option { return func(o *options) { o.log = log
 // WithSource says otherwise. It does no I/O on the database. It returns EINVALID for a nil
 // store, an empty key, or a source that cannot be read or holds no migrations.
 func New(store *graph.Store, opts ...Option) (*Migrator, error) {
-	o := options{key: DefaultKey, fsys: files, dir: "cypher", log: slog.New(slog.DiscardHandler)}
+	o := options{lockWait: 2 * time.Minute, key: DefaultKey, fsys: files, dir: "cypher", log: slog.New(slog.DiscardHandler)}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -112,7 +120,7 @@ func New(store *graph.Store, opts ...Option) (*Migrator, error) {
 		_ = src.Close()
 		return nil, &graph.Error{Code: graph.EINTERNAL, Err: err}
 	}
-	return &Migrator{src: src, drv: drv, log: o.log, versions: versions, names: names}, nil
+	return &Migrator{src: src, drv: drv, log: o.log, versions: versions, names: names, lockWait: o.lockWait}, nil
 }
 
 // list returns the versions in src, ascending, and their names.
@@ -249,20 +257,39 @@ func (m *Migrator) do(ctx context.Context, op string, check bool, f func(*migrat
 			return err
 		}
 	}
-	mg, err := migrate.NewWithInstance("iofs", m.src, "neo4j", m.drv)
-	if err != nil {
-		return translate(op, err)
+	// Another process migrating holds the lock: wait for it (servers starting together) until
+	// it is released or ctx ends, rather than failing at once.
+	var err error
+	deadline := time.Now().Add(m.lockWait)
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		err = m.run(ctx, op, f)
+		if !errors.Is(err, database.ErrLocked) && !errors.Is(err, migrate.ErrLocked) || time.Now().After(deadline) {
+			break
+		}
+		m.log.Info("waiting for another process's migration", "op", op)
+		select {
+		case <-ctx.Done():
+			return m.fail(ctx, op, err)
+		case <-time.After(wait):
+		}
 	}
-	stop := context.AfterFunc(ctx, func() { mg.GracefulStop <- true })
-	defer stop()
-
-	err = f(mg)
 	if err == nil && ctx.Err() != nil {
 		// Probably stopped between two migrations (or ctx ended just after the last): what ran
 		// is recorded, and the caller learns that the work may be unfinished.
 		err = ctx.Err()
 	}
 	return m.fail(ctx, op, err)
+}
+
+// run runs f once on a fresh migrate.Migrate (a stop request sticks to an instance).
+func (m *Migrator) run(ctx context.Context, op string, f func(*migrate.Migrate) error) error {
+	mg, err := migrate.NewWithInstance("iofs", m.src, "neo4j", m.drv)
+	if err != nil {
+		return translate(op, err)
+	}
+	stop := context.AfterFunc(ctx, func() { mg.GracefulStop <- true })
+	defer stop()
+	return f(mg)
 }
 
 // checkState refuses to work on a database that is dirty or at a version this build does not

@@ -376,8 +376,9 @@ func TestLock(t *testing.T) {
 		t.Errorf("unlock by a non-holder: %v, want ErrNotLocked", err)
 	}
 
-	// A Migrator on the same key must not run while the lock is held.
-	m, err := New(s, WithKey(p), WithSource(testSource(p, label), "m"))
+	// A Migrator on the same key must not run while the lock is held (and, told not to wait,
+	// says so at once).
+	m, err := New(s, WithKey(p), WithSource(testSource(p, label), "m"), WithLockWait(0))
 	if err != nil {
 		t.Fatal(err)
 	}
