@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -49,7 +50,8 @@ type batchPlan struct {
 	src      Source
 	nodes    map[Label][]map[string]any
 	edges    map[edgeGroup][]map[string]any
-	pairs    []map[string]any // payer/payee pairs whose FLOW is recomputed
+	txs      []map[string]any // transactions written with their SENT and TO in one statement
+	flowIDs  []string         // transactions whose FLOW contribution may be pending
 	endpoint []string         // every id an edge needs, checked when an edge is missing
 }
 
@@ -94,17 +96,61 @@ func planBatch(src Source, b Batch) (*batchPlan, error) {
 		acc.refs = addRef(acc.refs, n.Ref.String())
 		acc.first, acc.last = span(acc.first, acc.last, n.Ref.Seen)
 	}
+	// The transactions fast path: a Transaction with exactly one plain SENT into it and one
+	// plain TO out of it in this batch (what every transaction loader yields) is written with
+	// both relationships in one statement, with its provenance on the node.
+	sent, to := map[string][]int{}, map[string][]int{}
+	for i, e := range b.Edges {
+		switch {
+		case e.Type == RelSent:
+			sent[e.To] = append(sent[e.To], i)
+		case e.Type == RelTo:
+			to[e.From] = append(to[e.From], i)
+		}
+	}
+	fast := map[string]bool{}
+	fastEdge := map[int]bool{}
 	for _, id := range order {
 		acc := byID[id]
+		if acc.label != LabelTransaction || len(sent[id]) != 1 || len(to[id]) != 1 {
+			continue
+		}
+		se, te := b.Edges[sent[id][0]], b.Edges[to[id][0]]
+		if se.Key != "" || te.Key != "" || len(se.Props) > 0 || len(te.Props) > 0 || se.From == "" || te.To == "" {
+			continue
+		}
+		fast[id] = true
+		fastEdge[sent[id][0]], fastEdge[to[id][0]] = true, true
+		first, last := span(time.Time{}, time.Time{}, se.Ref.Seen)
+		first, last = span(first, last, te.Ref.Seen)
 		values, err := json.Marshal(acc.props)
 		if err != nil {
 			return nil, Errorf(EINVALID, "node %s: properties cannot be encoded: %v", id, err)
 		}
-		keys := make([]string, 0, len(acc.props))
-		for k := range acc.props {
-			keys = append(keys, k)
+		p.txs = append(p.txs, map[string]any{
+			"id": id, "props": acc.props, "keys": sortedKeys(acc.props), "values": string(values),
+			"from": se.From, "to": te.To,
+			"refs": acc.refs, "first": timeOrNil(acc.first), "last": timeOrNil(acc.last),
+			"erefs": []string{srcID + " " + se.Ref.String()}, "efirst": timeOrNil(first), "elast": timeOrNil(last),
+		})
+		p.flowIDs = append(p.flowIDs, id)
+		for _, end := range []string{se.From, te.To} {
+			p.endpoint = append(p.endpoint, end)
 		}
-		sort.Strings(keys)
+	}
+	for _, id := range order {
+		acc := byID[id]
+		if fast[id] {
+			continue
+		}
+		if acc.label == LabelTransaction {
+			p.flowIDs = append(p.flowIDs, id)
+		}
+		values, err := json.Marshal(acc.props)
+		if err != nil {
+			return nil, Errorf(EINVALID, "node %s: properties cannot be encoded: %v", id, err)
+		}
+		keys := sortedKeys(acc.props)
 		p.nodes[acc.label] = append(p.nodes[acc.label], map[string]any{
 			"id": id, "props": acc.props, "keys": keys, "values": string(values),
 			"refs": acc.refs, "first": timeOrNil(acc.first), "last": timeOrNil(acc.last),
@@ -122,10 +168,12 @@ func planBatch(src Source, b Batch) (*batchPlan, error) {
 	}
 	edges := map[string]*edgeAcc{}
 	var eorder []string
-	payer := map[string]string{} // transaction id -> payer id
-	payee := map[string]string{} // transaction id -> payee id
+	txEnds := map[string]bool{} // transactions an edge of this batch touches: FLOW may be due
 	seenEnd := map[string]bool{}
 	for i, e := range b.Edges {
+		if fastEdge[i] {
+			continue
+		}
 		if !e.Type.Valid() {
 			return nil, Errorf(EINVALID, "edge %d: unknown type %q", i, e.Type)
 		}
@@ -154,9 +202,13 @@ func planBatch(src Source, b Batch) (*batchPlan, error) {
 		}
 		switch e.Type {
 		case RelSent:
-			payer[e.To] = e.From
+			if byID[e.To] == nil || byID[e.To].label == LabelTransaction {
+				txEnds[e.To] = true
+			}
 		case RelTo:
-			payee[e.From] = e.To
+			if byID[e.From] == nil || byID[e.From].label == LabelTransaction {
+				txEnds[e.From] = true
+			}
 		}
 	}
 	for _, k := range eorder {
@@ -166,21 +218,11 @@ func planBatch(src Source, b Batch) (*batchPlan, error) {
 			"first": timeOrNil(acc.first), "last": timeOrNil(acc.last),
 		})
 	}
-	seenPair := map[[2]string]bool{}
-	for tx, from := range payer {
-		to, ok := payee[tx]
-		if !ok {
-			continue
-		}
-		if pr := [2]string{from, to}; !seenPair[pr] {
-			seenPair[pr] = true
-			p.pairs = append(p.pairs, map[string]any{"from": from, "to": to})
-		}
+	for id := range txEnds {
+		p.flowIDs = append(p.flowIDs, id)
 	}
-	sort.Slice(p.pairs, func(i, j int) bool {
-		a, b := p.pairs[i], p.pairs[j]
-		return a["from"].(string)+"\x00"+a["to"].(string) < b["from"].(string)+"\x00"+b["to"].(string)
-	})
+	sort.Strings(p.flowIDs)
+	p.flowIDs = slices.Compact(p.flowIDs)
 	return p, nil
 }
 
@@ -226,6 +268,31 @@ func (p *batchPlan) run(ctx context.Context, tx neo4j.ManagedTransaction) (Write
 			return st, err
 		}
 	}
+	if len(p.txs) > 0 {
+		res, err := exec(txQuery, map[string]any{"rows": p.txs, "source": srcID, "maxRefs": maxRefs})
+		if err != nil {
+			return st, err
+		}
+		rec, err := res.Single(ctx)
+		if err != nil {
+			return st, err
+		}
+		written, _, err := neo4j.GetRecordValue[int64](rec, "written")
+		if err != nil {
+			return st, err
+		}
+		if err := count(res); err != nil {
+			return st, err
+		}
+		if int(written) != len(p.txs) {
+			missing, err := missingIDs(ctx, tx, p.endpoint)
+			if err != nil {
+				return st, err
+			}
+			return st, Errorf(EINVALID, "%d of %d transactions have a payer or payee that does not exist (e.g. %s)",
+				len(p.txs)-int(written), len(p.txs), strings.Join(missing, ", "))
+		}
+	}
 	groups := make([]edgeGroup, 0, len(p.edges))
 	for g := range p.edges {
 		groups = append(groups, g)
@@ -262,8 +329,8 @@ func (p *batchPlan) run(ctx context.Context, tx neo4j.ManagedTransaction) (Write
 				g.typ, len(rows)-int(written), len(rows), strings.Join(missing, ", "))
 		}
 	}
-	if len(p.pairs) > 0 {
-		res, err := exec(flowQuery, map[string]any{"pairs": p.pairs})
+	if len(p.flowIDs) > 0 {
+		res, err := exec(flowQuery, map[string]any{"ids": p.flowIDs})
 		if err != nil {
 			return st, err
 		}
@@ -277,9 +344,14 @@ func (p *batchPlan) run(ctx context.Context, tx neo4j.ManagedTransaction) (Write
 // nodeQuery MERGEs nodes of one label by id and records their provenance. The label comes from
 // the closed set in model.go, never from input.
 func nodeQuery(l Label) string {
+	onCreate := ""
+	if l == LabelTransaction {
+		onCreate = "ON CREATE SET n.flowPending = true"
+	}
 	return fmt.Sprintf(`
 UNWIND $rows AS row
 MERGE (n:Entity {id: row.id})
+%s
 SET n:%s
 SET n += row.props,
     n.firstSeen = CASE WHEN row.first IS NULL OR (n.firstSeen IS NOT NULL AND n.firstSeen <= row.first) THEN n.firstSeen ELSE row.first END,
@@ -292,7 +364,7 @@ SET p.properties = p.properties + [k IN row.keys WHERE NOT k IN p.properties],
     p.values = row.values,
     p.refs = (p.refs + [r IN row.refs WHERE NOT r IN p.refs])[..$maxRefs],
     p.firstSeen = CASE WHEN row.first IS NULL OR (p.firstSeen IS NOT NULL AND p.firstSeen <= row.first) THEN p.firstSeen ELSE row.first END,
-    p.lastSeen = CASE WHEN row.last IS NULL OR (p.lastSeen IS NOT NULL AND p.lastSeen >= row.last) THEN p.lastSeen ELSE row.last END`, l)
+    p.lastSeen = CASE WHEN row.last IS NULL OR (p.lastSeen IS NOT NULL AND p.lastSeen >= row.last) THEN p.lastSeen ELSE row.last END`, onCreate, l)
 }
 
 // edgeQuery MERGEs relationships of one type between existing nodes and records their sources.
@@ -315,20 +387,51 @@ SET r += row.props,
 RETURN count(r) AS written`, pattern)
 }
 
-// flowQuery recomputes the FLOW aggregate, one per currency, from the transactions between each
-// pair: recomputing rather than adding keeps it exact when a file is loaded twice.
+// txQuery writes transactions of the fast path: the node with its provenance, its SENT and its
+// TO in one statement (one pass over the rows instead of four). A transaction's first and last
+// seen are its own time, set when it is created.
+const txQuery = `
+MATCH (src:Source {id: $source})
+UNWIND $rows AS row
+MATCH (a:Entity {id: row.from})
+MATCH (b:Entity {id: row.to})
+MERGE (t:Transaction {id: row.id})
+ON CREATE SET t:Entity, t.flowPending = true, t.firstSeen = row.first, t.lastSeen = row.last
+SET t += row.props
+MERGE (t)-[p:SOURCED_FROM]->(src)
+ON CREATE SET p.loadedAt = datetime(), p.properties = row.keys, p.values = row.values, p.refs = row.refs,
+              p.firstSeen = row.first, p.lastSeen = row.last
+ON MATCH SET p.properties = p.properties + [k IN row.keys WHERE NOT k IN p.properties], p.values = row.values,
+             p.refs = (p.refs + [r IN row.refs WHERE NOT r IN p.refs])[..$maxRefs]
+MERGE (a)-[s:SENT]->(t)
+ON CREATE SET s.sources = [$source], s.refs = row.erefs, s.firstSeen = row.efirst, s.lastSeen = row.elast
+ON MATCH SET s.sources = CASE WHEN $source IN s.sources THEN s.sources ELSE s.sources + $source END,
+             s.refs = (s.refs + [r IN row.erefs WHERE NOT r IN s.refs])[..$maxRefs]
+MERGE (t)-[o:TO]->(b)
+ON CREATE SET o.sources = [$source], o.refs = row.erefs, o.firstSeen = row.efirst, o.lastSeen = row.elast
+ON MATCH SET o.sources = CASE WHEN $source IN o.sources THEN o.sources ELSE o.sources + $source END,
+             o.refs = (o.refs + [r IN row.erefs WHERE NOT r IN o.refs])[..$maxRefs]
+RETURN count(t) AS written`
+
+// flowQuery adds the transactions not yet counted (flowPending, set when the node is created)
+// to the FLOW aggregate of their payer and payee, one per currency. A transaction is created
+// exactly once, in a transaction that also counts it here, so loading a file twice or re-running
+// an interrupted load counts each transaction once. A transaction whose SENT or TO is still
+// missing stays pending until a later batch brings it.
 const flowQuery = `
-UNWIND $pairs AS pair
-MATCH (a:Entity {id: pair.from})
-MATCH (b:Entity {id: pair.to})
-CALL (a, b) {
-  MATCH (a)-[:SENT]->(t:Transaction)-[:TO]->(b)
-  WHERE t.currency IS NOT NULL AND t.amount IS NOT NULL
-  RETURN t.currency AS currency, count(t) AS n, sum(t.amount) AS total,
-         min(t.timestamp) AS first, max(t.timestamp) AS last
-}
+UNWIND $ids AS id
+MATCH (a)-[:SENT]->(t:Transaction {id: id})-[:TO]->(b)
+WHERE t.flowPending
+REMOVE t.flowPending
+WITH a, b, t
+WHERE t.currency IS NOT NULL AND t.amount IS NOT NULL
+WITH a, b, t.currency AS currency, count(t) AS n, sum(t.amount) AS total,
+     min(t.timestamp) AS first, max(t.timestamp) AS last
 MERGE (a)-[f:FLOW {currency: currency}]->(b)
-SET f.count = n, f.total = total, f.first = first, f.last = last`
+ON CREATE SET f.count = 0, f.total = 0
+SET f.count = f.count + n, f.total = f.total + total,
+    f.first = CASE WHEN f.first IS NULL OR first < f.first THEN first ELSE f.first END,
+    f.last = CASE WHEN f.last IS NULL OR last > f.last THEN last ELSE f.last END`
 
 func missingIDs(ctx context.Context, tx neo4j.ManagedTransaction, ids []string) ([]string, error) {
 	res, err := tx.Run(ctx, `
@@ -397,6 +500,15 @@ func propValue(v any) (any, bool) {
 	default:
 		return fmt.Sprint(x), true
 	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func addRef(refs []string, r string) []string {

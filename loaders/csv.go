@@ -75,7 +75,6 @@ func (c *CSV) Has(col string) bool { _, ok := c.index[strings.ToLower(col)]; ret
 // *RecordError, and reading can go on with the next record.
 func (c *CSV) Next() (CSVRecord, error) {
 	fields, err := c.r.Read()
-	line, _ := c.r.FieldPos(0)
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return CSVRecord{}, io.EOF
@@ -86,6 +85,7 @@ func (c *CSV) Next() (CSVRecord, error) {
 		}
 		return CSVRecord{}, err
 	}
+	line, _ := c.r.FieldPos(0) // only valid after a successful Read
 	rec := CSVRecord{Line: line, fields: fields, c: c}
 	if len(fields) != len(c.header) {
 		return rec, &RecordError{Line: line, Raw: rec.Raw(), Reason: fmt.Sprintf("has %d fields, the header has %d", len(fields), len(c.header))}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's run command (`make run`): starts the "demo" Neo4j (assembling it from Maven
-# Central on the first run), builds crosslink, applies the migrations and serves the GraphQL API
-# on http://localhost:8080/graphql until Ctrl-C, then stops Neo4j again
+# Central on the first run), builds crosslink, applies the migrations, generates and loads the
+# demo world (CROSSLINK_DEMO_SCALE, default 1; 0 skips it; CROSSLINK_DEMO_SEED, default 1) and
+# serves the GraphQL API on http://localhost:8080/graphql until Ctrl-C, then stops Neo4j again
 # (CROSSLINK_KEEP_NEO4J=1 leaves it running).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -21,6 +22,30 @@ eval "$(scripts/neo4j.sh env demo)"
 
 mkdir -p bin
 go build -trimpath -ldflags "-X main.version=$(git describe --always --dirty 2>/dev/null || echo dev)" -o bin/crosslink ./cmd/crosslink
+# The demo world: generated once per scale and seed (deterministic), loaded once per Neo4j
+# instance. Loads are idempotent, so the marker only saves time; `scripts/neo4j.sh reset demo`
+# erases the data and the marker together.
+scale=${CROSSLINK_DEMO_SCALE:-1}
+seed=${CROSSLINK_DEMO_SEED:-1}
+if [[ $scale != 0 ]]; then
+  demo_dir=$CROSSLINK_CACHE/demo/scale-$scale-seed-$seed
+  if [[ ! -f $demo_dir/ground_truth.json ]]; then
+    bin/crosslink demo generate --scale "$scale" --seed "$seed" --out "$demo_dir" >&2
+  fi
+  marker=$CROSSLINK_CACHE/neo4j/instances/demo/demo-loaded-scale-$scale-seed-$seed
+  if [[ ! -f $marker ]]; then
+    bin/crosslink migrate up >&2
+    echo "run.sh: loading the demo world (scale $scale, seed $seed)" >&2
+    mkdir -p "$demo_dir/rejects"
+    load() { bin/crosslink load "$@" -rejects-dir "$demo_dir/rejects" >&2; }
+    load transactions -partner demo-bank "$demo_dir/transactions.csv"
+    load platform -partner demo-platforms "$demo_dir/platform_accounts.csv" "$demo_dir/platform_events.csv"
+    load cybertip -partner ncmec "$demo_dir/cybertip.xml"
+    load ftm -partner registry "$demo_dir/ftm.ijson"
+    touch "$marker"
+  fi
+fi
+
 export CROSSLINK_ADDR=${CROSSLINK_ADDR:-127.0.0.1:8080}
 echo "run.sh: GraphQL API on http://${CROSSLINK_ADDR/127.0.0.1/localhost}/graphql (Ctrl-C stops)" >&2
 bin/crosslink serve "$@" &

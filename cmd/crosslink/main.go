@@ -58,6 +58,7 @@ Usage:
   crosslink serve    [flags]                  run the GraphQL API on CROSSLINK_ADDR
   crosslink migrate  up|down [N]|goto V|force V|version [flags]
   crosslink load     <format> <file>... [flags]
+  crosslink demo     generate --scale N --seed S --out DIR [--start D --days N]
   crosslink version
 
 Run 'crosslink <command> -h' for a command's flags. Every flag also reads an environment
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMigrate(ctx, args[1:], getenv, stdout, stderr)
 	case "load":
 		return runLoad(ctx, args[1:], getenv, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, buildVersion())
 		return nil
