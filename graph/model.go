@@ -68,7 +68,7 @@ const (
 	RelUsesEmail      RelType = "USES_EMAIL"       // anything -> Email
 	RelUsesPhone      RelType = "USES_PHONE"       // anything -> Phone
 	RelUsesDevice     RelType = "USES_DEVICE"      // anything -> Device
-	RelLoggedInFrom   RelType = "LOGGED_IN_FROM"   // UserAccount|BankAccount|Person -> IPAddress, one per capture event
+	RelLoggedInFrom   RelType = "LOGGED_IN_FROM"   // UserAccount|Person|Transaction -> IPAddress, one per capture event
 	RelHasHandle      RelType = "HAS_HANDLE"       // UserAccount -> Handle (its username, normalised)
 	RelHasAddress     RelType = "HAS_ADDRESS"      // anything -> Address
 	RelSubjectOf      RelType = "SUBJECT_OF"       // reported person or account -> Report

@@ -645,8 +645,10 @@ func (t TransactionRecord) graph(partner string, ref graph.Ref, layout Transacti
 	g.edge(graph.RelTo, txNode, payeeID, "", nil)
 	if ip != "" {
 		g.node(graph.LabelIPAddress, graph.IPID(ip), map[string]any{"address": ip})
-		// One login per payment: the key is the transaction's node id, unique across banks.
-		g.edge(graph.RelLoggedInFrom, payerAcct, graph.IPID(ip), txNode, map[string]any{"at": at, "event": "payment"})
+		// The login of this payment hangs from the Transaction, not the account: a busy account
+		// paying from one home IP would otherwise pile up thousands of relationships between
+		// the same two nodes, each MERGE scanning the others. Account to IP is one hop more.
+		g.edge(graph.RelLoggedInFrom, txNode, graph.IPID(ip), "", map[string]any{"at": at, "event": "payment"})
 	}
 	if device != "" {
 		dev := graph.DeviceID("device", device)

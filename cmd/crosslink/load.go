@@ -57,10 +57,11 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 	if ff, ok := format.(flagFormat); ok {
 		ff.Flags(fs)
 	}
-	if err := parse(fs, args[1:], e); err != nil {
+	files, err := parseInterspersed(fs, args[1:], e)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
+	if len(files) == 0 {
 		return fmt.Errorf("load %s: no files given", format.Name())
 	}
 	log, err := c.logger(stderr)
@@ -79,7 +80,7 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 	opts.Progress = &loaders.Progress{W: stderr, Terminal: isTerminal(stderr)}
 	var sums []loaders.Summary
 	rejected := 0
-	for _, path := range fs.Args() {
+	for _, path := range files {
 		sum, err := loadFile(ctx, w, format, path, rejectsDir, opts)
 		sums = append(sums, sum)
 		rejected += sum.Rejected
@@ -179,3 +180,23 @@ type exitError struct {
 }
 
 func (e *exitError) Error() string { return e.msg }
+
+// parseInterspersed parses flags that come before, between or after the file names, as users
+// write them (`crosslink load transactions a.csv -partner bank-a`); "--" ends the flags.
+func parseInterspersed(fs *flag.FlagSet, args []string, e *env) ([]string, error) {
+	var files []string
+	for {
+		if err := parse(fs, args, e); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return files, nil
+		}
+		if len(args) > 0 && len(rest) < len(args) && args[len(args)-len(rest)-1] == "--" {
+			return append(files, rest...), nil
+		}
+		files = append(files, rest[0])
+		args = rest[1:]
+	}
+}
