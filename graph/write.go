@@ -342,29 +342,29 @@ func (p *batchPlan) run(ctx context.Context, tx neo4j.ManagedTransaction) (Write
 }
 
 // nodeQuery MERGEs nodes of one label by id and records their provenance. The label comes from
-// the closed set in model.go, never from input.
+// the closed set in model.go, never from input. The Source is matched once, before the rows, and
+// new nodes and new provenance get plain ON CREATE SETs: a first load does no list arithmetic.
 func nodeQuery(l Label) string {
 	onCreate := ""
 	if l == LabelTransaction {
-		onCreate = "ON CREATE SET n.flowPending = true"
+		onCreate = ", n.flowPending = true"
 	}
 	return fmt.Sprintf(`
+MATCH (s:Source {id: $source})
 UNWIND $rows AS row
 MERGE (n:Entity {id: row.id})
-%s
-SET n:%s
-SET n += row.props,
+ON CREATE SET n:%[1]s, n += row.props, n.firstSeen = row.first, n.lastSeen = row.last%[2]s
+ON MATCH SET n:%[1]s, n += row.props,
     n.firstSeen = CASE WHEN row.first IS NULL OR (n.firstSeen IS NOT NULL AND n.firstSeen <= row.first) THEN n.firstSeen ELSE row.first END,
     n.lastSeen = CASE WHEN row.last IS NULL OR (n.lastSeen IS NOT NULL AND n.lastSeen >= row.last) THEN n.lastSeen ELSE row.last END
-WITH n, row
-MATCH (s:Source {id: $source})
 MERGE (n)-[p:SOURCED_FROM]->(s)
-ON CREATE SET p.loadedAt = datetime(), p.refs = [], p.properties = []
-SET p.properties = p.properties + [k IN row.keys WHERE NOT k IN p.properties],
+ON CREATE SET p.loadedAt = datetime(), p.properties = row.keys, p.values = row.values, p.refs = row.refs,
+              p.firstSeen = row.first, p.lastSeen = row.last
+ON MATCH SET p.properties = p.properties + [k IN row.keys WHERE NOT k IN p.properties],
     p.values = row.values,
     p.refs = (p.refs + [r IN row.refs WHERE NOT r IN p.refs])[..$maxRefs],
     p.firstSeen = CASE WHEN row.first IS NULL OR (p.firstSeen IS NOT NULL AND p.firstSeen <= row.first) THEN p.firstSeen ELSE row.first END,
-    p.lastSeen = CASE WHEN row.last IS NULL OR (p.lastSeen IS NOT NULL AND p.lastSeen >= row.last) THEN p.lastSeen ELSE row.last END`, onCreate, l)
+    p.lastSeen = CASE WHEN row.last IS NULL OR (p.lastSeen IS NOT NULL AND p.lastSeen >= row.last) THEN p.lastSeen ELSE row.last END`, l, onCreate)
 }
 
 // edgeQuery MERGEs relationships of one type between existing nodes and records their sources.
@@ -378,8 +378,8 @@ UNWIND $rows AS row
 MATCH (a:Entity {id: row.from})
 MATCH (b:Entity {id: row.to})
 MERGE %s
-ON CREATE SET r.sources = [], r.refs = []
-SET r += row.props,
+ON CREATE SET r += row.props, r.sources = [$source], r.refs = row.refs, r.firstSeen = row.first, r.lastSeen = row.last
+ON MATCH SET r += row.props,
     r.sources = CASE WHEN $source IN r.sources THEN r.sources ELSE r.sources + $source END,
     r.refs = (r.refs + [x IN row.refs WHERE NOT x IN r.refs])[..$maxRefs],
     r.firstSeen = CASE WHEN row.first IS NULL OR (r.firstSeen IS NOT NULL AND r.firstSeen <= row.first) THEN r.firstSeen ELSE row.first END,
