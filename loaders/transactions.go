@@ -157,6 +157,7 @@ type TransactionRecord struct {
 	PayerPhone       string
 	PayerIP          string // online-banking login IP at the time of the payment
 	PayerDeviceID    string
+	PayerDeviceType  string // imei, iccid, idfa, aaid or device (default), as for platform events
 
 	PayeeAccount     string
 	PayeeIBAN        string
@@ -200,6 +201,7 @@ var txColumns = []txColumn{
 	{"payer_phone", func(r *TransactionRecord) *string { return &r.PayerPhone }},
 	{"payer_ip", func(r *TransactionRecord) *string { return &r.PayerIP }},
 	{"payer_device_id", func(r *TransactionRecord) *string { return &r.PayerDeviceID }},
+	{"payer_device_type", func(r *TransactionRecord) *string { return &r.PayerDeviceType }},
 	{"payee_account", func(r *TransactionRecord) *string { return &r.PayeeAccount }},
 	{"payee_iban", func(r *TransactionRecord) *string { return &r.PayeeIBAN }},
 	{"payee_account_type", func(r *TransactionRecord) *string { return &r.PayeeAccountType }},
@@ -577,8 +579,21 @@ func (t TransactionRecord) graph(partner string, ref graph.Ref, layout Transacti
 	if fe != nil {
 		return nil, nil, fe
 	}
-	if device != "" && strings.ContainsFunc(device, unicode.IsSpace) {
-		return nil, nil, Fieldf("payer_device_id", "contains a space; a device id is one token")
+	deviceKind := strings.ToLower(strings.TrimSpace(t.PayerDeviceType))
+	if deviceKind == "" {
+		deviceKind = "device"
+	}
+	if device != "" {
+		// The same checks and forms as platform and CyberTipline devices, so that a handset
+		// the bank's app saw is one node with the one a platform or a report names.
+		v, fe := platformDevice(deviceKind, device)
+		if fe != nil {
+			fe.Field = "payer_" + fe.Field
+			return nil, nil, fe
+		}
+		device = v
+	} else if t.PayerDeviceType != "" {
+		return nil, nil, Fieldf("payer_device_type", "given without payer_device_id")
 	}
 
 	if !payer.hasAccount() {
@@ -651,8 +666,8 @@ func (t TransactionRecord) graph(partner string, ref graph.Ref, layout Transacti
 		g.edge(graph.RelLoggedInFrom, txNode, graph.IPID(ip), "", map[string]any{"at": at, "event": "payment"})
 	}
 	if device != "" {
-		dev := graph.DeviceID("device", device)
-		g.node(graph.LabelDevice, dev, map[string]any{"kind": "device", "value": device})
+		dev := graph.DeviceID(deviceKind, device)
+		g.node(graph.LabelDevice, dev, map[string]any{"kind": deviceKind, "value": device})
 		g.edge(graph.RelUsesDevice, payerAcct, dev, "", nil)
 	}
 	region := payee.country

@@ -615,6 +615,47 @@ func TestTransactionsLibrary(t *testing.T) {
 	}
 }
 
+// TestTransactionsDeviceKinds checks that a bank's device id takes the same form as a
+// platform's or a report's, so one handset is one Device node across sectors.
+func TestTransactionsDeviceKinds(t *testing.T) {
+	base := map[string]string{"transaction_id": "T1", "timestamp": "2026-01-05 09:15:00", "amount": "10", "currency": "EUR",
+		"payer_account": "A1", "payee_account": "B1"}
+	for _, tt := range []struct {
+		kind, id, wantID, wantField string
+	}{
+		{"", "dev-A1", "device:device:dev-A1", ""},
+		{"IMEI", "49-015420-323751", "device:imei:490154203237518", ""},
+		{"idfa", "6D92078A-8246-4BA4-AE5B-76104861E7DC", "device:idfa:6d92078a-8246-4ba4-ae5b-76104861e7dc", ""},
+		{"imei", "490154203237517", "", "payer_device_id"},
+		{"pager", "123", "", "payer_device_type"},
+		{"imei", "", "", "payer_device_type"},
+	} {
+		fields := map[string]string{"payer_device_type": tt.kind, "payer_device_id": tt.id}
+		for k, v := range base {
+			fields[k] = v
+		}
+		nodes, _, fe := loaders.TransactionFields(fields).Graph("bank-a", graph.Ref{}, loaders.TransactionLayout{}, time.Now())
+		if tt.wantField != "" {
+			if fe == nil || fe.Field != tt.wantField {
+				t.Errorf("%s %s: error %v, want one on %s", tt.kind, tt.id, fe, tt.wantField)
+			}
+			continue
+		}
+		if fe != nil {
+			t.Fatalf("%s %s: %v", tt.kind, tt.id, fe)
+		}
+		var got string
+		for _, n := range nodes {
+			if n.Label == graph.LabelDevice {
+				got = n.ID
+			}
+		}
+		if got != tt.wantID {
+			t.Errorf("%s %s: device %q, want %q", tt.kind, tt.id, got, tt.wantID)
+		}
+	}
+}
+
 // txFailingWriter writes the first n batches and then fails, as a load killed halfway would.
 type txFailingWriter struct {
 	w loaders.Writer

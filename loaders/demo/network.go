@@ -487,7 +487,7 @@ func (w *world) offenderOnline(p *person, t *txn) {
 	default:
 		t.ip = v6(r, p.household)
 	}
-	t.device = p.device.id
+	t.device, t.deviceKind = p.device.id, p.device.kind
 	if len(p.accounts) > 0 && chance(r, 0.5) {
 		a := p.accounts[0]
 		a.events = append(a.events, event{at: t.at.Add(-time.Duration(between(r, 2, 30)) * time.Minute), kind: "login",
@@ -516,7 +516,7 @@ func (w *world) planMule(n *network, m *person) {
 			payee: partyEnd(pt), truth: []*[]string{&n.truth.TransactionIDs, n.signal("mule_forwarding"), n.signal("facilitator_fan_in"), n.signal("hrj_remittance")}}
 		// The mule's online banking is used from the destination: its logins come from abroad.
 		t.ip = f.homeIP
-		t.device = m.device.id
+		t.device, t.deviceKind = m.device.id, m.device.kind
 		w.add(t)
 	}
 }

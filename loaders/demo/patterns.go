@@ -78,7 +78,7 @@ func (pt *pattern) pay(from, to *person, d int, extraHours int, amount int64) ti
 	}
 	t.ip = from.homeIP
 	if chance(w.r, 0.4) {
-		t.ip, t.device = v6(w.r, from.household), from.device.id
+		t.ip, t.device, t.deviceKind = v6(w.r, from.household), from.device.id, from.device.kind
 	}
 	w.add(t)
 	return at

@@ -77,6 +77,7 @@ type txn struct {
 	payer      endpoint
 	payee      endpoint
 	ip, device string
+	deviceKind string
 	truth      []*[]string // ground-truth lists the transaction's id is appended to
 }
 
@@ -86,7 +87,7 @@ var txHeader = []string{"transaction_id", "timestamp", "amount", "currency", "ch
 	"payer_account_type", "payee_account_type", "payer_bank", "payee_bank", "payer_customer_id",
 	"payee_customer_id", "payer_type", "payee_type", "payer_name", "payee_name", "payer_birth_date",
 	"payer_country", "payee_country", "payer_email", "payer_phone", "payee_email", "payee_phone", "payer_ip",
-	"payer_device_id"}
+	"payer_device_id", "payer_device_type"}
 
 func formatMinor(v int64) string {
 	s := strconv.FormatInt(v/100, 10) + "."
@@ -125,7 +126,7 @@ func (t *txn) write(c *csvWriter, id string) error {
 			c.str(f)
 		}
 	}
-	for _, f := range []string{"", payee.phone, t.ip, t.device} {
+	for _, f := range []string{"", payee.phone, t.ip, t.device, t.deviceKind} {
 		c.str(f)
 	}
 	return c.line()
@@ -268,7 +269,7 @@ func (g *ordinary) day(d int) {
 			par := c.parent
 			g.emit(&txn{at: w.localTime(r, d, between(r, 17*60, 21*60), off), amount: int64(between(r, 2, 8)) * 500,
 				currency: c.currency, channel: "p2p", reference: "pocket money", payer: custEnd(par), payee: custEnd(p),
-				ip: par.homeIP, device: par.device.id})
+				ip: par.homeIP, device: par.device.id, deviceKind: par.device.kind})
 		}
 		// Housing and bills.
 		if c.housing != nil && dom == c.housingDay {
@@ -333,12 +334,12 @@ func (g *ordinary) online(p *person, t *txn, pr float64) {
 	if chance(g.r, 0.7) {
 		t.ip = p.homeIP
 		if chance(g.r, 0.3) {
-			t.device = p.device.id
+			t.device, t.deviceKind = p.device.id, p.device.kind
 		}
 		return
 	}
 	t.ip = v6(g.r, p.household)
-	t.device = p.device.id
+	t.device, t.deviceKind = p.device.id, p.device.kind
 }
 
 // emit files an everyday transaction, in a recycled struct.
