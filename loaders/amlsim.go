@@ -152,48 +152,22 @@ func (f *AMLSim) Parse(ctx context.Context, file string, r io.Reader, out *Emitt
 		return err
 	}
 	dup := newAMLSimDuplicates()
-	for n := 0; ; n++ {
-		if n%1024 == 0 {
-			// Add checks the context too, but a file of rejects never calls it.
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		rec, err := c.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		var re *RecordError
-		if errors.As(err, &re) {
-			out.Reject(re.Reject())
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("line %d: %w", rec.Line, err)
-		}
+	return c.Each(ctx, out, func(rec CSVRecord) ([]graph.Node, []graph.Edge, *FieldError) {
 		ar := AMLSimRecord{Layout: layout, Fields: rec, Ref: graph.Ref{Line: rec.Line}}
-		var nodes []graph.Node
-		var edges []graph.Edge
-		var fe *FieldError
-		if layout == AMLSimTransfers {
-			// Identical rows are distinct transfers: number them before the id is derived.
-			var t amlsimTransfer
-			if t, fe = run.transfer(rec); fe == nil {
-				if ar.Occurrence, fe = dup.next(t); fe == nil {
-					nodes, edges = run.transferGraph(t, ar.Occurrence, ar.Ref)
-				}
-			}
-		} else {
-			nodes, edges, fe = run.graph(ar)
+		if layout != AMLSimTransfers {
+			return run.graph(ar)
 		}
+		// Identical rows are distinct transfers: number them before the id is derived.
+		t, fe := run.transfer(rec)
 		if fe != nil {
-			out.RejectErr(rec.Line, rec.Raw(), fe)
-			continue
+			return nil, nil, fe
 		}
-		if err := out.Add(nodes, edges); err != nil {
-			return err
+		if ar.Occurrence, fe = dup.next(t); fe != nil {
+			return nil, nil, fe
 		}
-	}
+		nodes, edges := run.transferGraph(t, ar.Occurrence, ar.Ref)
+		return nodes, edges, nil
+	})
 }
 
 // AMLSimRecord is one row of an AMLSim file, as read from a file or received through the

@@ -1,12 +1,15 @@
 package loaders
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/crosslink/crosslink/graph"
 )
 
 // CSV reads a delimited file with a header line, record by record, in constant memory. Formats
@@ -128,4 +131,39 @@ func (r CSVRecord) Raw() string {
 		return ""
 	}
 	return strings.Join(r.fields, string(r.c.delim))
+}
+
+// Each reads every remaining record and hands it to record, which turns it into graph facts or
+// a *FieldError. Unreadable records and field errors become rejects (with the record's text);
+// facts go to out.Add. It returns nil at the end of the input, and the error that stops the
+// load otherwise (the context ended, the database failed, the file cannot be read on).
+func (c *CSV) Each(ctx context.Context, out *Emitter, record func(rec CSVRecord) ([]graph.Node, []graph.Edge, *FieldError)) error {
+	for n := 0; ; n++ {
+		if n%1024 == 0 {
+			// Add checks the context too, but a file of rejects never calls it.
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		rec, err := c.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		var re *RecordError
+		if errors.As(err, &re) {
+			out.Reject(re.Reject())
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("line %d: %w", rec.Line, err)
+		}
+		nodes, edges, fe := record(rec)
+		if fe != nil {
+			out.RejectErr(rec.Line, rec.Raw(), fe)
+			continue
+		}
+		if err := out.Add(nodes, edges); err != nil {
+			return err
+		}
+	}
 }

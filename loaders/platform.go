@@ -79,42 +79,13 @@ func (platformFormat) Parse(ctx context.Context, file string, r io.Reader, out *
 	}
 	// One clock per file: every record of a file is checked against the same "future".
 	now := time.Now()
-	for n := 0; ; n++ {
-		if n%1024 == 0 {
-			// Add checks the context too, but a file of rejects never calls it.
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		rec, err := c.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		var re *RecordError
-		if errors.As(err, &re) {
-			out.Reject(re.Reject())
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("read: %w", err)
-		}
+	return c.Each(ctx, out, func(rec CSVRecord) ([]graph.Node, []graph.Edge, *FieldError) {
 		ref := graph.Ref{Line: rec.Line}
-		var nodes []graph.Node
-		var edges []graph.Edge
-		var fe *FieldError
 		if kind == platformAccounts {
-			nodes, edges, fe = platformAccountOf(rec).Graph(ref, now)
-		} else {
-			nodes, edges, fe = platformEventOf(rec).Graph(ref, now)
+			return platformAccountOf(rec).Graph(ref, now)
 		}
-		if fe != nil {
-			out.RejectErr(rec.Line, rec.Raw(), fe)
-			continue
-		}
-		if err := out.Add(nodes, edges); err != nil {
-			return err
-		}
-	}
+		return platformEventOf(rec).Graph(ref, now)
+	})
 }
 
 // PlatformAccount is one account of a platform accounts export, by canonical column, as read

@@ -101,34 +101,9 @@ func (t *Transactions) Parse(ctx context.Context, file string, r io.Reader, out 
 	// One clock per file: every record of a file is checked against the same "future".
 	now := time.Now()
 	phones := &txPhones{m: map[[2]string]txPhone{}}
-	for n := 0; ; n++ {
-		if n%1024 == 0 {
-			// Add checks the context too, but a file of rejects never calls it.
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		rec, err := c.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		var re *RecordError
-		if errors.As(err, &re) {
-			out.Reject(re.Reject())
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("line %d: %w", rec.Line, err)
-		}
-		nodes, edges, fe := cols.record(rec).graph(partner, graph.Ref{Line: rec.Line}, layout, now, phones)
-		if fe != nil {
-			out.RejectErr(rec.Line, rec.Raw(), fe)
-			continue
-		}
-		if err := out.Add(nodes, edges); err != nil {
-			return err
-		}
-	}
+	return c.Each(ctx, out, func(rec CSVRecord) ([]graph.Node, []graph.Edge, *FieldError) {
+		return cols.record(rec).graph(partner, graph.Ref{Line: rec.Line}, layout, now, phones)
+	})
 }
 
 // TransactionRecord is one transaction by canonical column, as read from a file or received
