@@ -28,11 +28,13 @@ go build -trimpath -ldflags "-X main.version=$(git describe --always --dirty 2>/
 scale=${CROSSLINK_DEMO_SCALE:-1}
 seed=${CROSSLINK_DEMO_SEED:-1}
 if [[ $scale != 0 ]]; then
-  demo_dir=$CROSSLINK_CACHE/demo/scale-$scale-seed-$seed
+  # The generator's own version is part of the key, so a changed generator makes a new world.
+  gen=$(git rev-parse --short HEAD:loaders/demo 2>/dev/null || echo local)
+  demo_dir=$CROSSLINK_CACHE/demo/scale-$scale-seed-$seed-$gen
   if [[ ! -f $demo_dir/ground_truth.json ]]; then
     bin/crosslink demo generate --scale "$scale" --seed "$seed" --out "$demo_dir" >&2
   fi
-  marker=$CROSSLINK_CACHE/neo4j/instances/demo/demo-loaded-scale-$scale-seed-$seed
+  marker=$CROSSLINK_CACHE/neo4j/instances/demo/demo-loaded-scale-$scale-seed-$seed-$gen
   if [[ ! -f $marker ]]; then
     bin/crosslink migrate up >&2
     echo "run.sh: loading the demo world (scale $scale, seed $seed)" >&2

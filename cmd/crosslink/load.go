@@ -50,7 +50,7 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 	c.bind(fs, e)
 	fs.StringVar(&opts.Partner, "partner", e.str("CROSSLINK_PARTNER", "local"), "who provides the data: bank, platform or hotline name, recorded as provenance (CROSSLINK_PARTNER)")
 	fs.StringVar(&opts.Dataset, "dataset", "", "dataset name recorded as provenance (default: the format's name)")
-	fs.IntVar(&opts.BatchSize, "batch-size", e.int("CROSSLINK_BATCH_SIZE", 2000), "records per transaction (CROSSLINK_BATCH_SIZE)")
+	fs.IntVar(&opts.BatchSize, "batch-size", e.int("CROSSLINK_BATCH_SIZE", 10000), "records per transaction (CROSSLINK_BATCH_SIZE)")
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "parse and validate only; write nothing")
 	fs.StringVar(&rejectsDir, "rejects-dir", ".", "folder for <file>.rejects.csv, written when a file has rejected records")
 	fs.BoolVar(&strict, "strict", false, "exit with status 3 when any record is rejected")
