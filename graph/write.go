@@ -268,29 +268,38 @@ func (p *batchPlan) run(ctx context.Context, tx neo4j.ManagedTransaction) (Write
 			return st, err
 		}
 	}
-	if len(p.txs) > 0 {
-		res, err := exec(txQuery, map[string]any{"rows": p.txs, "source": srcID, "maxRefs": maxRefs})
+	// written runs a statement that returns how many rows it wrote, and turns a shortfall (an
+	// end that does not exist: MATCH dropped the row) into an EINVALID naming some of them.
+	written := func(query string, params map[string]any, want int, what string) error {
+		res, err := exec(query, params)
 		if err != nil {
-			return st, err
+			return err
 		}
 		rec, err := res.Single(ctx)
 		if err != nil {
-			return st, err
+			return err
 		}
-		written, _, err := neo4j.GetRecordValue[int64](rec, "written")
+		n, _, err := neo4j.GetRecordValue[int64](rec, "written")
 		if err != nil {
-			return st, err
+			return err
 		}
 		if err := count(res); err != nil {
-			return st, err
+			return err
 		}
-		if int(written) != len(p.txs) {
-			missing, err := missingIDs(ctx, tx, p.endpoint)
-			if err != nil {
-				return st, err
-			}
-			return st, Errorf(EINVALID, "%d of %d transactions have a payer or payee that does not exist (e.g. %s)",
-				len(p.txs)-int(written), len(p.txs), strings.Join(missing, ", "))
+		if int(n) == want {
+			return nil
+		}
+		missing, err := missingIDs(ctx, tx, p.endpoint)
+		if err != nil {
+			return err
+		}
+		return Errorf(EINVALID, "%s: %d of %d have an end that does not exist (e.g. %s)",
+			what, want-int(n), want, strings.Join(missing, ", "))
+	}
+	if len(p.txs) > 0 {
+		params := map[string]any{"rows": p.txs, "source": srcID, "maxRefs": maxRefs}
+		if err := written(txQuery, params, len(p.txs), "transactions (payer or payee)"); err != nil {
+			return st, err
 		}
 	}
 	groups := make([]edgeGroup, 0, len(p.edges))
@@ -305,28 +314,9 @@ func (p *batchPlan) run(ctx context.Context, tx neo4j.ManagedTransaction) (Write
 	})
 	for _, g := range groups {
 		rows := p.edges[g]
-		res, err := exec(edgeQuery(g), map[string]any{"rows": rows, "source": srcID, "maxRefs": maxRefs})
-		if err != nil {
+		params := map[string]any{"rows": rows, "source": srcID, "maxRefs": maxRefs}
+		if err := written(edgeQuery(g), params, len(rows), string(g.typ)+" relationships"); err != nil {
 			return st, err
-		}
-		rec, err := res.Single(ctx)
-		if err != nil {
-			return st, err
-		}
-		written, _, err := neo4j.GetRecordValue[int64](rec, "written")
-		if err != nil {
-			return st, err
-		}
-		if err := count(res); err != nil {
-			return st, err
-		}
-		if int(written) != len(rows) {
-			missing, err := missingIDs(ctx, tx, p.endpoint)
-			if err != nil {
-				return st, err
-			}
-			return st, Errorf(EINVALID, "%s: %d of %d relationships have an end that does not exist (e.g. %s)",
-				g.typ, len(rows)-int(written), len(rows), strings.Join(missing, ", "))
 		}
 	}
 	if len(p.flowIDs) > 0 {
