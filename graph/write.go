@@ -13,24 +13,34 @@ import (
 )
 
 // maxRefs bounds the record references kept per (fact, source): an account seen on a million
-// lines keeps the first few, which is what an investigator needs to find it in the file.
-const maxRefs = 20
+// lines keeps the first few, which is what an investigator needs to find it in the file (the
+// source and the first and last time it saw the fact are kept too). Every reference kept costs
+// a write of the fact: a Stream writes a repeated fact again until it has its maxRefs.
+const maxRefs = 5
 
 // WriteBatch writes a batch in one transaction: the Source, then nodes (MERGE by id, properties
-// set, provenance recorded), then edges (MERGE between existing nodes), then the FLOW
-// aggregates of every payer/payee pair a transaction in the batch touches. Writing the same
-// batch again changes nothing. It returns EINVALID for an unknown label or type, an empty id,
-// or an edge whose end does not exist; EUNAVAILABLE when Neo4j cannot be reached.
+// set, provenance recorded), then transactions with their payer and payee, then edges (MERGE
+// between existing nodes), then the FLOW aggregates. Writing the same batch again changes
+// nothing. It returns EINVALID for an unknown label or type, an empty id, or an edge whose end
+// does not exist; EUNAVAILABLE when Neo4j cannot be reached. A load of many batches from one
+// source should use a Stream, which skips re-writing what the load already wrote.
 //
-// Provenance: every node gets a SOURCED_FROM relationship to its Source holding the property
-// names and values this source asserted, up to 20 record references, and the first and last
-// time the source saw the fact; every relationship holds the ids of its sources, references and
-// first/last seen. Node and relationship firstSeen/lastSeen span all sources.
+// Provenance: every node but a Transaction gets a SOURCED_FROM relationship to its Source
+// holding the property names and values this source asserted, the first 5 record references, and
+// the first and last time the source saw the fact; every relationship holds the ids of its
+// sources, references and first/last seen. A Transaction, which is one record's fact and the
+// bulk of every graph, holds the same on the node itself, like a relationship: sources (Source
+// ids) and refs ("<source id> line N record R"); the SENT and TO of a transaction written with
+// it share its provenance. Node and relationship firstSeen/lastSeen span all sources.
 func (s *Store) WriteBatch(ctx context.Context, src Source, b Batch) (WriteStats, error) {
+	return s.writeBatch(ctx, src, b, nil)
+}
+
+func (s *Store) writeBatch(ctx context.Context, src Source, b Batch, m *memo) (WriteStats, error) {
 	if err := src.Validate(); err != nil {
 		return WriteStats{}, err
 	}
-	plan, err := planBatch(src, b)
+	plan, err := planBatch(src, b, m)
 	if err != nil {
 		return WriteStats{}, err
 	}
@@ -42,17 +52,21 @@ func (s *Store) WriteBatch(ctx context.Context, src Source, b Batch) (WriteStats
 	if err != nil {
 		return WriteStats{}, translate("write batch", err)
 	}
+	m.commit(plan.memo)
 	return res.(WriteStats), nil
 }
 
 // batchPlan is a batch checked, de-duplicated and grouped into parameter rows, ready to run.
+// run may be called more than once (ExecuteWrite retries) and must not change it.
 type batchPlan struct {
 	src      Source
+	srcID    string
 	nodes    map[Label][]map[string]any
 	edges    map[edgeGroup][]map[string]any
-	txs      []map[string]any // transactions written with their SENT and TO in one statement
-	flowIDs  []string         // transactions whose FLOW contribution may be pending
-	endpoint []string         // every id an edge needs, checked when an edge is missing
+	txs      []txRow      // transactions written with their SENT and TO (the fast path)
+	flowIDs  []string     // other transactions whose FLOW contribution may be pending
+	endpoint []string     // every id an edge needs, checked when an edge is missing
+	memo     []memoUpdate // what the Stream's memo learns when the batch commits
 }
 
 type edgeGroup struct {
@@ -60,9 +74,22 @@ type edgeGroup struct {
 	keyed bool
 }
 
-func planBatch(src Source, b Batch) (*batchPlan, error) {
-	p := &batchPlan{src: src, nodes: map[Label][]map[string]any{}, edges: map[edgeGroup][]map[string]any{}}
-	srcID := src.ID()
+// txRow is a transaction of the fast path: the node, its payer (SENT) and its payee (TO).
+type txRow struct {
+	id, from, to string
+	props        map[string]any
+	refs         []string // prefixed with the source id, as on relationships
+	first, last  time.Time
+}
+
+func (r txRow) params() map[string]any {
+	return map[string]any{"id": r.id, "from": r.from, "to": r.to, "props": r.props, "refs": r.refs,
+		"first": timeOrNil(r.first), "last": timeOrNil(r.last)}
+}
+
+func planBatch(src Source, b Batch, m *memo) (*batchPlan, error) {
+	p := &batchPlan{src: src, srcID: src.ID(), nodes: map[Label][]map[string]any{}, edges: map[edgeGroup][]map[string]any{}}
+	srcID := p.srcID
 
 	// Nodes: one row per id, properties merged in order (later values win), refs collected.
 	type nodeAcc struct {
@@ -96,9 +123,16 @@ func planBatch(src Source, b Batch) (*batchPlan, error) {
 		acc.refs = addRef(acc.refs, n.Ref.String())
 		acc.first, acc.last = span(acc.first, acc.last, n.Ref.Seen)
 	}
+	prefixed := func(refs []string) []string {
+		out := make([]string, len(refs))
+		for i, r := range refs {
+			out[i] = srcID + " " + r
+		}
+		return out
+	}
 	// The transactions fast path: a Transaction with exactly one plain SENT into it and one
 	// plain TO out of it in this batch (what every transaction loader yields) is written with
-	// both relationships in one statement, with its provenance on the node.
+	// both relationships in one statement; the relationships share the node's provenance.
 	sent, to := map[string][]int{}, map[string][]int{}
 	for i, e := range b.Edges {
 		switch {
@@ -116,27 +150,20 @@ func planBatch(src Source, b Batch) (*batchPlan, error) {
 			continue
 		}
 		se, te := b.Edges[sent[id][0]], b.Edges[to[id][0]]
-		if se.Key != "" || te.Key != "" || len(se.Props) > 0 || len(te.Props) > 0 || se.From == "" || te.To == "" {
+		if se.Key != "" || te.Key != "" || len(se.Props) > 0 || len(te.Props) > 0 ||
+			strings.TrimSpace(se.From) == "" || strings.TrimSpace(te.To) == "" {
 			continue
 		}
 		fast[id] = true
 		fastEdge[sent[id][0]], fastEdge[to[id][0]] = true, true
-		first, last := span(time.Time{}, time.Time{}, se.Ref.Seen)
+		refs := acc.refs
+		for _, r := range []string{se.Ref.String(), te.Ref.String()} {
+			refs = addRef(refs, r)
+		}
+		first, last := span(acc.first, acc.last, se.Ref.Seen)
 		first, last = span(first, last, te.Ref.Seen)
-		values, err := json.Marshal(acc.props)
-		if err != nil {
-			return nil, Errorf(EINVALID, "node %s: properties cannot be encoded: %v", id, err)
-		}
-		p.txs = append(p.txs, map[string]any{
-			"id": id, "props": acc.props, "keys": sortedKeys(acc.props), "values": string(values),
-			"from": se.From, "to": te.To,
-			"refs": acc.refs, "first": timeOrNil(acc.first), "last": timeOrNil(acc.last),
-			"erefs": []string{srcID + " " + se.Ref.String()}, "efirst": timeOrNil(first), "elast": timeOrNil(last),
-		})
-		p.flowIDs = append(p.flowIDs, id)
-		for _, end := range []string{se.From, te.To} {
-			p.endpoint = append(p.endpoint, end)
-		}
+		p.txs = append(p.txs, txRow{id: id, from: se.From, to: te.To, props: acc.props, refs: prefixed(refs), first: first, last: last})
+		p.endpoint = append(p.endpoint, se.From, te.To)
 	}
 	for _, id := range order {
 		acc := byID[id]
@@ -145,15 +172,29 @@ func planBatch(src Source, b Batch) (*batchPlan, error) {
 		}
 		if acc.label == LabelTransaction {
 			p.flowIDs = append(p.flowIDs, id)
+			p.nodes[acc.label] = append(p.nodes[acc.label], map[string]any{
+				"id": id, "props": acc.props, "refs": prefixed(acc.refs),
+				"first": timeOrNil(acc.first), "last": timeOrNil(acc.last),
+			})
+			continue
+		}
+		first, last := acc.first, acc.last
+		if m != nil {
+			u, skip := m.check("n\x00"+id, acc.props, acc.refs, first, last)
+			u.id = id
+			p.memo = append(p.memo, u)
+			if skip {
+				continue
+			}
+			first, last = u.first, u.last
 		}
 		values, err := json.Marshal(acc.props)
 		if err != nil {
 			return nil, Errorf(EINVALID, "node %s: properties cannot be encoded: %v", id, err)
 		}
-		keys := sortedKeys(acc.props)
 		p.nodes[acc.label] = append(p.nodes[acc.label], map[string]any{
-			"id": id, "props": acc.props, "keys": keys, "values": string(values),
-			"refs": acc.refs, "first": timeOrNil(acc.first), "last": timeOrNil(acc.last),
+			"id": id, "props": acc.props, "keys": sortedKeys(acc.props), "values": string(values),
+			"refs": acc.refs, "first": timeOrNil(first), "last": timeOrNil(last),
 		})
 	}
 
@@ -211,48 +252,97 @@ func planBatch(src Source, b Batch) (*batchPlan, error) {
 			}
 		}
 	}
+	isTx := func(id string) bool { return byID[id] != nil && byID[id].label == LabelTransaction }
 	for _, k := range eorder {
 		acc := edges[k]
+		first, last := acc.first, acc.last
+		// An edge of one event (keyed) or of a transaction is written once; only edges that
+		// records repeat (HOLDS, USES_EMAIL, ...) are worth remembering.
+		if m != nil && !acc.group.keyed && !isTx(acc.from) && !isTx(acc.to) {
+			u, skip := m.check("e"+k, acc.props, acc.refs, first, last)
+			u.typ, u.from, u.to = acc.group.typ, acc.from, acc.to
+			p.memo = append(p.memo, u)
+			if skip {
+				continue
+			}
+			first, last = u.first, u.last
+		}
 		p.edges[acc.group] = append(p.edges[acc.group], map[string]any{
 			"from": acc.from, "to": acc.to, "key": acc.key, "props": acc.props, "refs": acc.refs,
-			"first": timeOrNil(acc.first), "last": timeOrNil(acc.last),
+			"first": timeOrNil(first), "last": timeOrNil(last),
 		})
 	}
 	for id := range txEnds {
-		p.flowIDs = append(p.flowIDs, id)
+		if !fast[id] {
+			p.flowIDs = append(p.flowIDs, id)
+		}
 	}
 	sort.Strings(p.flowIDs)
 	p.flowIDs = slices.Compact(p.flowIDs)
 	return p, nil
 }
 
-func (p *batchPlan) run(ctx context.Context, tx neo4j.ManagedTransaction) (WriteStats, error) {
-	var st WriteStats
-	exec := func(query string, params map[string]any) (neo4j.ResultWithContext, error) {
-		res, err := tx.Run(ctx, query, params)
-		if err != nil {
-			return nil, err
-		}
-		return res, nil
+// stmt runs statements of one write transaction and adds up what they changed.
+type stmt struct {
+	ctx context.Context
+	tx  neo4j.ManagedTransaction
+	st  WriteStats
+}
+
+func (s *stmt) count(res neo4j.ResultWithContext) error {
+	sum, err := res.Consume(s.ctx)
+	if err != nil {
+		return err
 	}
-	count := func(res neo4j.ResultWithContext) error {
-		sum, err := res.Consume(ctx)
-		if err != nil {
-			return err
-		}
-		c := sum.Counters()
-		st.Add(WriteStats{NodesCreated: c.NodesCreated(), RelationshipsCreated: c.RelationshipsCreated(), PropertiesSet: c.PropertiesSet()})
+	c := sum.Counters()
+	s.st.Add(WriteStats{NodesCreated: c.NodesCreated(), RelationshipsCreated: c.RelationshipsCreated(), PropertiesSet: c.PropertiesSet()})
+	return nil
+}
+
+// exec runs a statement that returns nothing.
+func (s *stmt) exec(query string, params map[string]any) error {
+	res, err := s.tx.Run(s.ctx, query, params)
+	if err != nil {
+		return err
+	}
+	return s.count(res)
+}
+
+// written runs a statement that returns how many rows it wrote, and turns a shortfall (an end
+// that does not exist: MATCH dropped the row) into an EINVALID naming some of the missing ids.
+func (s *stmt) written(query string, params map[string]any, want int, what string, endpoints []string) error {
+	res, err := s.tx.Run(s.ctx, query, params)
+	if err != nil {
+		return err
+	}
+	rec, err := res.Single(s.ctx)
+	if err != nil {
+		return err
+	}
+	n, _, err := neo4j.GetRecordValue[int64](rec, "written")
+	if err != nil {
+		return err
+	}
+	if err := s.count(res); err != nil {
+		return err
+	}
+	if int(n) == want {
 		return nil
 	}
-	srcID := p.src.ID()
-	res, err := exec(`MERGE (s:Source {id: $id})
-		ON CREATE SET s.partner = $partner, s.dataset = $dataset, s.file = $file, s.createdAt = datetime()`,
-		map[string]any{"id": srcID, "partner": p.src.Partner, "dataset": p.src.Dataset, "file": p.src.File})
+	missing, err := missingIDs(s.ctx, s.tx, endpoints)
 	if err != nil {
-		return st, err
+		return err
 	}
-	if err := count(res); err != nil {
-		return st, err
+	return Errorf(EINVALID, "%s: %d of %d have an end that does not exist (e.g. %s)",
+		what, want-int(n), want, strings.Join(missing, ", "))
+}
+
+func (p *batchPlan) run(ctx context.Context, tx neo4j.ManagedTransaction) (WriteStats, error) {
+	s := &stmt{ctx: ctx, tx: tx}
+	if err := s.exec(`MERGE (s:Source {id: $id})
+		ON CREATE SET s.partner = $partner, s.dataset = $dataset, s.file = $file, s.createdAt = datetime()`,
+		map[string]any{"id": p.srcID, "partner": p.src.Partner, "dataset": p.src.Dataset, "file": p.src.File}); err != nil {
+		return s.st, err
 	}
 	labels := make([]Label, 0, len(p.nodes))
 	for l := range p.nodes {
@@ -260,46 +350,13 @@ func (p *batchPlan) run(ctx context.Context, tx neo4j.ManagedTransaction) (Write
 	}
 	sort.Slice(labels, func(i, j int) bool { return labels[i] < labels[j] })
 	for _, l := range labels {
-		res, err := exec(nodeQuery(l), map[string]any{"rows": p.nodes[l], "source": srcID, "maxRefs": maxRefs})
-		if err != nil {
-			return st, err
+		if err := s.exec(nodeQuery(l), map[string]any{"rows": p.nodes[l], "source": p.srcID, "maxRefs": maxRefs}); err != nil {
+			return s.st, err
 		}
-		if err := count(res); err != nil {
-			return st, err
-		}
-	}
-	// written runs a statement that returns how many rows it wrote, and turns a shortfall (an
-	// end that does not exist: MATCH dropped the row) into an EINVALID naming some of them.
-	written := func(query string, params map[string]any, want int, what string) error {
-		res, err := exec(query, params)
-		if err != nil {
-			return err
-		}
-		rec, err := res.Single(ctx)
-		if err != nil {
-			return err
-		}
-		n, _, err := neo4j.GetRecordValue[int64](rec, "written")
-		if err != nil {
-			return err
-		}
-		if err := count(res); err != nil {
-			return err
-		}
-		if int(n) == want {
-			return nil
-		}
-		missing, err := missingIDs(ctx, tx, p.endpoint)
-		if err != nil {
-			return err
-		}
-		return Errorf(EINVALID, "%s: %d of %d have an end that does not exist (e.g. %s)",
-			what, want-int(n), want, strings.Join(missing, ", "))
 	}
 	if len(p.txs) > 0 {
-		params := map[string]any{"rows": p.txs, "source": srcID, "maxRefs": maxRefs}
-		if err := written(txQuery, params, len(p.txs), "transactions (payer or payee)"); err != nil {
-			return st, err
+		if err := p.runTxs(s); err != nil {
+			return s.st, err
 		}
 	}
 	groups := make([]edgeGroup, 0, len(p.edges))
@@ -314,36 +371,31 @@ func (p *batchPlan) run(ctx context.Context, tx neo4j.ManagedTransaction) (Write
 	})
 	for _, g := range groups {
 		rows := p.edges[g]
-		params := map[string]any{"rows": rows, "source": srcID, "maxRefs": maxRefs}
-		if err := written(edgeQuery(g), params, len(rows), string(g.typ)+" relationships"); err != nil {
-			return st, err
+		params := map[string]any{"rows": rows, "source": p.srcID, "maxRefs": maxRefs}
+		if err := s.written(edgeQuery(g), params, len(rows), string(g.typ)+" relationships", p.endpoint); err != nil {
+			return s.st, err
 		}
 	}
 	if len(p.flowIDs) > 0 {
-		res, err := exec(flowQuery, map[string]any{"ids": p.flowIDs})
-		if err != nil {
-			return st, err
-		}
-		if err := count(res); err != nil {
-			return st, err
+		if err := s.exec(flowQuery, map[string]any{"ids": p.flowIDs}); err != nil {
+			return s.st, err
 		}
 	}
-	return st, nil
+	return s.st, nil
 }
 
 // nodeQuery MERGEs nodes of one label by id and records their provenance. The label comes from
 // the closed set in model.go, never from input. The Source is matched once, before the rows, and
 // new nodes and new provenance get plain ON CREATE SETs: a first load does no list arithmetic.
 func nodeQuery(l Label) string {
-	onCreate := ""
 	if l == LabelTransaction {
-		onCreate = ", n.flowPending = true"
+		return txNodeQuery
 	}
 	return fmt.Sprintf(`
 MATCH (s:Source {id: $source})
 UNWIND $rows AS row
 MERGE (n:Entity {id: row.id})
-ON CREATE SET n:%[1]s, n += row.props, n.firstSeen = row.first, n.lastSeen = row.last%[2]s
+ON CREATE SET n:%[1]s, n += row.props, n.firstSeen = row.first, n.lastSeen = row.last
 ON MATCH SET n:%[1]s, n += row.props,
     n.firstSeen = CASE WHEN row.first IS NULL OR (n.firstSeen IS NOT NULL AND n.firstSeen <= row.first) THEN n.firstSeen ELSE row.first END,
     n.lastSeen = CASE WHEN row.last IS NULL OR (n.lastSeen IS NOT NULL AND n.lastSeen >= row.last) THEN n.lastSeen ELSE row.last END
@@ -354,8 +406,22 @@ ON MATCH SET p.properties = p.properties + [k IN row.keys WHERE NOT k IN p.prope
     p.values = row.values,
     p.refs = (p.refs + [r IN row.refs WHERE NOT r IN p.refs])[..$maxRefs],
     p.firstSeen = CASE WHEN row.first IS NULL OR (p.firstSeen IS NOT NULL AND p.firstSeen <= row.first) THEN p.firstSeen ELSE row.first END,
-    p.lastSeen = CASE WHEN row.last IS NULL OR (p.lastSeen IS NOT NULL AND p.lastSeen >= row.last) THEN p.lastSeen ELSE row.last END`, l, onCreate)
+    p.lastSeen = CASE WHEN row.last IS NULL OR (p.lastSeen IS NOT NULL AND p.lastSeen >= row.last) THEN p.lastSeen ELSE row.last END`, l)
 }
+
+// txNodeQuery MERGEs transactions that do not come with exactly one SENT and one TO (an FtM
+// Payment missing a side, say), with their provenance on the node. Their FLOW is counted by
+// flowQuery once both sides exist.
+const txNodeQuery = `
+UNWIND $rows AS row
+MERGE (n:Entity {id: row.id})
+ON CREATE SET n:Transaction, n += row.props, n.firstSeen = row.first, n.lastSeen = row.last,
+    n.sources = [$source], n.refs = row.refs, n.flowPending = true
+ON MATCH SET n:Transaction, n += row.props,
+    n.firstSeen = CASE WHEN row.first IS NULL OR (n.firstSeen IS NOT NULL AND n.firstSeen <= row.first) THEN n.firstSeen ELSE row.first END,
+    n.lastSeen = CASE WHEN row.last IS NULL OR (n.lastSeen IS NOT NULL AND n.lastSeen >= row.last) THEN n.lastSeen ELSE row.last END,
+    n.sources = CASE WHEN $source IN coalesce(n.sources, []) THEN n.sources ELSE coalesce(n.sources, []) + $source END,
+    n.refs = (coalesce(n.refs, []) + [r IN row.refs WHERE NOT r IN coalesce(n.refs, [])])[..$maxRefs]`
 
 // edgeQuery MERGEs relationships of one type between existing nodes and records their sources.
 func edgeQuery(g edgeGroup) string {
@@ -377,37 +443,9 @@ ON MATCH SET r += row.props,
 RETURN count(r) AS written`, pattern)
 }
 
-// txQuery writes transactions of the fast path: the node with its provenance, its SENT and its
-// TO in one statement (one pass over the rows instead of four). A transaction's first and last
-// seen are its own time, set when it is created.
-const txQuery = `
-MATCH (src:Source {id: $source})
-UNWIND $rows AS row
-MATCH (a:Entity {id: row.from})
-MATCH (b:Entity {id: row.to})
-MERGE (t:Transaction {id: row.id})
-ON CREATE SET t:Entity, t.flowPending = true, t.firstSeen = row.first, t.lastSeen = row.last
-SET t += row.props
-MERGE (t)-[p:SOURCED_FROM]->(src)
-ON CREATE SET p.loadedAt = datetime(), p.properties = row.keys, p.values = row.values, p.refs = row.refs,
-              p.firstSeen = row.first, p.lastSeen = row.last
-ON MATCH SET p.properties = p.properties + [k IN row.keys WHERE NOT k IN p.properties], p.values = row.values,
-             p.refs = (p.refs + [r IN row.refs WHERE NOT r IN p.refs])[..$maxRefs]
-MERGE (a)-[s:SENT]->(t)
-ON CREATE SET s.sources = [$source], s.refs = row.erefs, s.firstSeen = row.efirst, s.lastSeen = row.elast
-ON MATCH SET s.sources = CASE WHEN $source IN s.sources THEN s.sources ELSE s.sources + $source END,
-             s.refs = (s.refs + [r IN row.erefs WHERE NOT r IN s.refs])[..$maxRefs]
-MERGE (t)-[o:TO]->(b)
-ON CREATE SET o.sources = [$source], o.refs = row.erefs, o.firstSeen = row.efirst, o.lastSeen = row.elast
-ON MATCH SET o.sources = CASE WHEN $source IN o.sources THEN o.sources ELSE o.sources + $source END,
-             o.refs = (o.refs + [r IN row.erefs WHERE NOT r IN o.refs])[..$maxRefs]
-RETURN count(t) AS written`
-
-// flowQuery adds the transactions not yet counted (flowPending, set when the node is created)
-// to the FLOW aggregate of their payer and payee, one per currency. A transaction is created
-// exactly once, in a transaction that also counts it here, so loading a file twice or re-running
-// an interrupted load counts each transaction once. A transaction whose SENT or TO is still
-// missing stays pending until a later batch brings it.
+// flowQuery adds the transactions not yet counted (flowPending, set when a transaction is
+// created without both sides) to the FLOW aggregate of their payer and payee, one per currency.
+// A transaction whose SENT or TO is still missing stays pending until a later batch brings it.
 const flowQuery = `
 UNWIND $ids AS id
 MATCH (a)-[:SENT]->(t:Transaction {id: id})-[:TO]->(b)

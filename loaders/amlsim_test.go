@@ -297,8 +297,9 @@ func TestAMLSimExports(t *testing.T) {
 		"channel": "bank_transfer", "txType": "WIRE", "gtIsSar": true, "gtAlertId": int64(0), "gtAlertType": "fan_in",
 	})
 	// Transaction 1 is asserted by two files, each citing its own line.
-	r := rows(t, s, `MATCH (:Transaction {id: $id})-[p:SOURCED_FROM]->(src:Source {partner: $p})
-		RETURN src.file AS file, p.refs AS refs ORDER BY file`, map[string]any{"id": graph.TransactionID(partner, "1"), "p": partner})
+	r := rows(t, s, `MATCH (t:Transaction {id: $id}) MATCH (src:Source {partner: $p}) WHERE src.id IN t.sources
+		RETURN src.file AS file, [ref IN t.refs WHERE ref STARTS WITH src.id + ' ' | substring(ref, size(src.id) + 1)] AS refs
+		ORDER BY file`, map[string]any{"id": graph.TransactionID(partner, "1"), "p": partner})
 	wantRefs := []map[string]any{
 		{"file": "alert_transactions.csv", "refs": []any{"line 2 record 1"}},
 		{"file": "transactions.csv", "refs": []any{"line 2 record 1"}},
@@ -752,6 +753,7 @@ func amlsimBenchCleanup(b *testing.B, s *graph.Store, partner string) {
 	defer sess.Close(ctx)
 	for _, q := range []string{
 		`MATCH (src:Source {partner: $p})<-[:SOURCED_FROM]-(n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS`,
+		`MATCH (n:Transaction) WHERE n.id STARTS WITH 'tx:' + $p + ':' CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS`,
 		`MATCH (src:Source {partner: $p}) DETACH DELETE src`,
 	} {
 		res, err := sess.Run(ctx, q, map[string]any{"p": partner})

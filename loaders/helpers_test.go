@@ -77,16 +77,62 @@ func count(t *testing.T, s *graph.Store, q string, params map[string]any) int64 
 	return n
 }
 
-// cleanupPartner deletes, when t ends, every node that only the partner's sources assert, and
-// those sources.
+// partnerNodes is a Cypher fragment binding n to every node the partner's sources assert
+// (through SOURCED_FROM, or in a Transaction's sources) and ids to their Source ids; $p is the
+// partner.
+const partnerNodes = `
+MATCH (src:Source {partner: $p})
+WITH collect(src.id) AS ids
+CALL (ids) {
+  MATCH (:Source {partner: $p})<-[:SOURCED_FROM]-(n) RETURN n
+  UNION
+  MATCH (n:Transaction) WHERE any(x IN n.sources WHERE x IN ids) RETURN n
+}
+WITH DISTINCT n, ids
+`
+
+// partnerCounts counts what the partner's sources assert: nodes per label, and relationships
+// per type from those nodes that list one of its sources, the SENT and TO that share their
+// transaction's provenance, and FLOW (which graph maintains without sources). SOURCED_FROM is
+// not counted. Counting through provenance keeps other tests' data out.
+func partnerCounts(t *testing.T, s *graph.Store, partner string) map[string]int64 {
+	t.Helper()
+	p := map[string]any{"p": partner}
+	got := map[string]int64{}
+	for _, r := range rows(t, s, partnerNodes+`
+UNWIND [l IN labels(n) WHERE l <> 'Entity'] AS label
+RETURN label, count(*) AS n`, p) {
+		got[r["label"].(string)] = r["n"].(int64)
+	}
+	for _, r := range rows(t, s, partnerNodes+`
+MATCH (n)-[r]->(m)
+WHERE type(r) <> 'SOURCED_FROM' AND (type(r) = 'FLOW' OR any(x IN r.sources WHERE x IN ids) OR
+  (r.sources IS NULL AND type(r) = 'SENT' AND any(x IN m.sources WHERE x IN ids)) OR
+  (r.sources IS NULL AND type(r) = 'TO' AND any(x IN n.sources WHERE x IN ids)))
+WITH DISTINCT r
+RETURN type(r) AS type, count(*) AS n`, p) {
+		got[r["type"].(string)] = r["n"].(int64)
+	}
+	return got
+}
+
+// cleanupPartner deletes, when t ends, what deletePartner deletes.
 func cleanupPartner(t *testing.T, s *graph.Store, partner string) {
-	t.Cleanup(func() {
-		autocommit(t, s, `
+	t.Cleanup(func() { deletePartner(t, s, partner) })
+}
+
+// deletePartner deletes every node that only the partner's sources assert, and those sources.
+func deletePartner(t *testing.T, s *graph.Store, partner string) {
+	autocommit(t, s, `
 MATCH (src:Source {partner: $p})<-[:SOURCED_FROM]-(n)
 WHERE NOT EXISTS { (n)-[:SOURCED_FROM]->(o:Source) WHERE o.partner <> $p }
 CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS`, map[string]any{"p": partner})
-		rows(t, s, `MATCH (src:Source {partner: $p}) DETACH DELETE src`, map[string]any{"p": partner})
-	})
+	autocommit(t, s, `
+MATCH (src:Source {partner: $p})
+WITH collect(src.id) AS ids
+MATCH (n:Transaction) WHERE all(x IN n.sources WHERE x IN ids)
+CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS`, map[string]any{"p": partner})
+	rows(t, s, `MATCH (src:Source {partner: $p}) DETACH DELETE src`, map[string]any{"p": partner})
 }
 
 // loadPath loads one file with a format into s (nil for a dry run) and returns the summary.

@@ -38,11 +38,7 @@ func TestKillAndRerunEveryFormat(t *testing.T) {
 				t.Fatal(err)
 			}
 			want, wantFlows := txCounts(t, s, clean), txFlows(t, s, clean)
-			autocommit(t, s, `
-MATCH (src:Source {partner: $p})<-[:SOURCED_FROM]-(n)
-WHERE NOT EXISTS { (n)-[:SOURCED_FROM]->(o:Source) WHERE o.partner <> $p }
-DETACH DELETE n`, map[string]any{"p": clean})
-			autocommit(t, s, `MATCH (src:Source {partner: $p}) DETACH DELETE src`, map[string]any{"p": clean})
+			deletePartner(t, s, clean)
 
 			partner := graphtest.Prefix(t)
 			cleanupPartner(t, s, partner)

@@ -4,10 +4,10 @@
 //
 // Every loader streams its input (constant memory on a file of any size), turns each record
 // into graph nodes and edges or into a reject that names the file, line, field and reason,
-// writes full batches through graph.Store.WriteBatch (one transaction each, idempotent), and
-// ends with a Summary. Because every write is a MERGE on a stable id and every batch is atomic,
-// loading a file twice changes nothing, and a load killed halfway and run again ends in the
-// state of one clean load.
+// writes full batches through a graph.Stream (one transaction each, idempotent, skipping what
+// the load wrote already), and ends with a Summary. Because every write is keyed by a stable id
+// and every batch is atomic, loading a file twice changes nothing, and a load killed halfway and
+// run again ends in the state of one clean load.
 //
 // The same parsing and validation serve the GraphQL ingest mutations: a Format's Parse works
 // on any io.Reader.
@@ -26,6 +26,12 @@ import (
 // Writer stores batches; *graph.Store is the real one.
 type Writer interface {
 	WriteBatch(ctx context.Context, src graph.Source, b graph.Batch) (graph.WriteStats, error)
+}
+
+// streamer is a Writer that can remember what one load wrote (*graph.Store); Load uses a
+// graph.Stream when it has one.
+type streamer interface {
+	Stream(src graph.Source) *graph.Stream
 }
 
 // Format parses one kind of input.

@@ -42,24 +42,7 @@ var platformWant = map[string]int64{
 // sources assert. Counting through provenance keeps other tests' data out.
 func platformCounts(t *testing.T, s *graph.Store, partner string) map[string]int64 {
 	t.Helper()
-	got := map[string]int64{}
-	for _, r := range rows(t, s, `
-MATCH (:Source {partner: $p})<-[:SOURCED_FROM]-(n)
-WITH DISTINCT n
-UNWIND [l IN labels(n) WHERE l <> 'Entity'] AS l
-RETURN l, count(*) AS n`, map[string]any{"p": partner}) {
-		got[r["l"].(string)] = r["n"].(int64)
-	}
-	for _, r := range rows(t, s, `
-MATCH (src:Source {partner: $p})
-WITH collect(src.id) AS ids
-MATCH (:Source {partner: $p})<-[:SOURCED_FROM]-(n)-[r]->()
-WHERE type(r) <> 'SOURCED_FROM' AND any(x IN r.sources WHERE x IN ids)
-WITH DISTINCT r
-RETURN type(r) AS t, count(*) AS n`, map[string]any{"p": partner}) {
-		got[r["t"].(string)] = r["n"].(int64)
-	}
-	return got
+	return partnerCounts(t, s, partner)
 }
 
 func TestPlatformLoad(t *testing.T) {

@@ -88,6 +88,12 @@ func Load(ctx context.Context, w Writer, f Format, file string, r io.Reader, siz
 	var stats graph.WriteStats
 	var nbatches int
 	var werr error
+	write := func(b graph.Batch) (graph.WriteStats, error) { return w.WriteBatch(ctx, src, b) }
+	var stream *graph.Stream
+	if sw, ok := w.(streamer); ok && !opts.DryRun {
+		stream = sw.Stream(src)
+		write = func(b graph.Batch) (graph.WriteStats, error) { return stream.WriteBatch(ctx, b) }
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -96,7 +102,7 @@ func Load(ctx context.Context, w Writer, f Format, file string, r io.Reader, siz
 			if werr != nil || opts.DryRun {
 				continue
 			}
-			st, err := w.WriteBatch(ctx, src, b)
+			st, err := write(b)
 			if err != nil {
 				werr = fmt.Errorf("load %s: write batch %d: %w", file, nbatches+1, err)
 				cancel(werr)
@@ -129,6 +135,14 @@ func Load(ctx context.Context, w Writer, f Format, file string, r io.Reader, siz
 	}
 	close(batches)
 	wg.Wait()
+	if stream != nil && werr == nil && ctx.Err() == nil {
+		// The time spans of facts the stream did not write again.
+		st, err := stream.Close(ctx)
+		stats.Add(st)
+		if err != nil {
+			werr = fmt.Errorf("load %s: %w", file, err)
+		}
+	}
 	if e.rejects != nil {
 		e.rejects.Flush()
 		if err := e.rejects.Error(); err != nil && perr == nil {

@@ -114,8 +114,8 @@ func TestRealMigrations(t *testing.T) {
 		}
 		_ = m.Close()
 	})
-	if got := m.Latest(); got != 2 {
-		t.Fatalf("Latest = %d, want 2", got)
+	if got := m.Latest(); got != 3 {
+		t.Fatalf("Latest = %d, want 3", got)
 	}
 	constraints := func() []string { return schemaNames(t, s, "SHOW CONSTRAINTS", entityConstraints) }
 	indexes := func() []string { return schemaNames(t, s, "SHOW INDEXES", lookupIndexes) }
@@ -142,12 +142,62 @@ func TestRealMigrations(t *testing.T) {
 		if err := m.Up(ctx); err != nil {
 			t.Fatalf("Up: %v", err)
 		}
-		wantVersion(t, m, 2, false)
+		wantVersion(t, m, 3, false)
+	})
+
+	t.Run("transaction provenance moves onto the node and back", func(t *testing.T) {
+		p := graphtest.Prefix(t)
+		t.Cleanup(func() {
+			query(t, s, "MATCH (n) WHERE n.id STARTS WITH $p DETACH DELETE n", map[string]any{"p": p})
+		})
+		if err := m.Goto(ctx, 2); err != nil {
+			t.Fatalf("Goto(2): %v", err)
+		}
+		// A transaction as version 2 stored it, asserted by two files.
+		query(t, s, `
+CREATE (a:Source {id: $p + 'src-a'}), (b:Source {id: $p + 'src-b'})
+CREATE (t:Entity:Transaction {id: $p + 'tx', amount: 100})
+CREATE (t)-[:SOURCED_FROM {refs: ['line 2 record 1']}]->(a)
+CREATE (t)-[:SOURCED_FROM {refs: ['line 9 record 1']}]->(b)`, map[string]any{"p": p})
+		if err := m.Up(ctx); err != nil {
+			t.Fatalf("Up: %v", err)
+		}
+		got := query(t, s, `MATCH (t:Transaction {id: $p + 'tx'})
+RETURN [COUNT { (t)-[:SOURCED_FROM]->() }, size(t.sources), apoc.coll.sort(t.refs)]`, map[string]any{"p": p})
+		want := fmt.Sprint([]any{[]any{int64(0), int64(2), []any{p + "src-a line 2 record 1", p + "src-b line 9 record 1"}}})
+		if fmt.Sprint(got) != want {
+			t.Errorf("after Up: %v, want %v", got, want)
+		}
+		// The data migration can run again (after a crash half-way, say) to the same state.
+		if err := m.Force(ctx, 2); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Up(ctx); err != nil {
+			t.Fatalf("Up again: %v", err)
+		}
+		if again := query(t, s, `MATCH (t:Transaction {id: $p + 'tx'})
+RETURN [COUNT { (t)-[:SOURCED_FROM]->() }, size(t.sources), apoc.coll.sort(t.refs)]`, map[string]any{"p": p}); fmt.Sprint(again) != want {
+			t.Errorf("after Up again: %v, want %v", again, want)
+		}
+		if err := m.Goto(ctx, 2); err != nil {
+			t.Fatalf("Goto(2): %v", err)
+		}
+		got = query(t, s, `MATCH (t:Transaction {id: $p + 'tx'})-[r:SOURCED_FROM]->(src)
+WITH t, src, r ORDER BY src.id
+WITH t.sources AS sources, collect(src.id + ': ' + r.refs[0]) AS provenance
+RETURN [sources, provenance]`, map[string]any{"p": p})
+		want = fmt.Sprint([]any{[]any{nil, []any{p + "src-a: line 2 record 1", p + "src-b: line 9 record 1"}}})
+		if fmt.Sprint(got) != want {
+			t.Errorf("after Down: %v, want %v", got, want)
+		}
+		if err := m.Up(ctx); err != nil {
+			t.Fatalf("Up: %v", err)
+		}
 	})
 
 	t.Run("steps and goto", func(t *testing.T) {
-		if err := m.Steps(ctx, -1); err != nil {
-			t.Fatalf("Steps(-1): %v", err)
+		if err := m.Steps(ctx, -2); err != nil {
+			t.Fatalf("Steps(-2): %v", err)
 		}
 		wantVersion(t, m, 1, false)
 		wantPending(t, m, true)
@@ -157,10 +207,10 @@ func TestRealMigrations(t *testing.T) {
 		if got := constraints(); len(got) != len(entityConstraints) {
 			t.Errorf("at version 1, %d constraints, want %d", len(got), len(entityConstraints))
 		}
-		if err := m.Goto(ctx, 2); err != nil {
-			t.Fatalf("Goto(2): %v", err)
+		if err := m.Goto(ctx, 3); err != nil {
+			t.Fatalf("Goto(3): %v", err)
 		}
-		wantVersion(t, m, 2, false)
+		wantVersion(t, m, 3, false)
 		if err := m.Steps(ctx, 1); graph.ErrorCode(err) != graph.EINVALID {
 			t.Errorf("Steps(1) at the latest version: error %v, want code %s", err, graph.EINVALID)
 		}
@@ -190,7 +240,7 @@ func TestRealMigrations(t *testing.T) {
 		if err := m.Up(ctx); err != nil {
 			t.Fatalf("Up: %v", err)
 		}
-		wantVersion(t, m, 2, false)
+		wantVersion(t, m, 3, false)
 		if got := constraints(); len(got) != len(entityConstraints) {
 			t.Errorf("after Up, %d constraints, want %d", len(got), len(entityConstraints))
 		}
@@ -198,7 +248,7 @@ func TestRealMigrations(t *testing.T) {
 
 	t.Run("logs names and versions", func(t *testing.T) {
 		t.Logf("log:\n%s", logs.String())
-		for _, want := range []string{"migration applied", "name=entity_keys", "name=lookup_indexes", "migration undone", "version=2"} {
+		for _, want := range []string{"migration applied", "name=entity_keys", "name=lookup_indexes", "name=transaction_provenance", "migration undone", "version=3"} {
 			if !strings.Contains(logs.String(), want) {
 				t.Errorf("log lacks %q:\n%s", want, logs.String())
 			}
@@ -483,8 +533,8 @@ func TestNewAndOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	if got := m.Latest(); got != 2 {
-		t.Errorf("Latest = %d, want 2", got)
+	if got := m.Latest(); got != 3 {
+		t.Errorf("Latest = %d, want 3", got)
 	}
 }
 
