@@ -16,7 +16,8 @@ import (
 // relationships that records repeat (a customer, their account, e-mail and HOLDS on every one of
 // their payments), what it already wrote in this load, and does not write them again while a
 // record adds nothing new: same properties, references already kept (or the 20 kept already).
-// A record that only widens the time span the source saw the fact in is remembered and the
+// A record that repeats a subset of the properties written (a payee's side of a payment knows
+// less of an account than its holder's) adds nothing either. A record that only widens the time span the source saw the fact in is remembered and the
 // span written by Close. Memory is bounded: past streamMemo facts, the spans are written and
 // the memory starts again.
 //
@@ -29,7 +30,7 @@ type Stream struct {
 	stats WriteStats
 }
 
-// streamMemo bounds the facts a Stream remembers (about 250 bytes each).
+// streamMemo bounds the facts a Stream remembers (a few hundred bytes each).
 const streamMemo = 200_000
 
 // Stream starts a load from src.
@@ -158,12 +159,12 @@ type memo struct {
 }
 
 type memoEntry struct {
-	props         uint64    // hash of the properties last written
-	refs          []uint64  // hashes of the references written, at most maxRefs
-	first, last   time.Time // the span written
-	pfirst, plast time.Time // seen by records that were not written: Close writes them
-	id            string    // the node, or
-	typ           RelType   // the relationship
+	props         map[string]uint64 // hash of each property's value as last written
+	refs          []uint64          // hashes of the references written, at most maxRefs
+	first, last   time.Time         // the span written
+	pfirst, plast time.Time         // seen by records that were not written: Close writes them
+	id            string            // the node, or
+	typ           RelType           // the relationship
 	from, to      string
 }
 
@@ -171,7 +172,7 @@ type memoEntry struct {
 type memoUpdate struct {
 	key         string
 	skip        bool // not written: only the span is remembered
-	props       uint64
+	props       map[string]uint64
 	refs        []uint64
 	first, last time.Time // the span written, or seen when skipped
 	id          string
@@ -182,7 +183,10 @@ type memoUpdate struct {
 // check decides whether a fact needs writing, and returns what to remember of it. When it is
 // written, its span includes what skipped records saw before.
 func (m *memo) check(key string, props map[string]any, refs []string, first, last time.Time) (memoUpdate, bool) {
-	u := memoUpdate{key: key, props: hashProps(props), first: first, last: last}
+	u := memoUpdate{key: key, props: make(map[string]uint64, len(props)), first: first, last: last}
+	for k, v := range props {
+		u.props[k] = hashValue(v)
+	}
 	u.refs = make([]uint64, len(refs))
 	for i, r := range refs {
 		u.refs[i] = hashString(r)
@@ -191,13 +195,23 @@ func (m *memo) check(key string, props map[string]any, refs []string, first, las
 	if e == nil {
 		return u, false
 	}
-	if e.props == u.props && e.covers(u.refs) {
+	if e.hasProps(u.props) && e.covers(u.refs) {
 		u.skip = true
 		return u, true
 	}
 	u.first, u.last = span(u.first, u.last, e.pfirst)
 	u.first, u.last = span(u.first, u.last, e.plast)
 	return u, false
+}
+
+// hasProps reports whether every property has the value last written.
+func (e *memoEntry) hasProps(props map[string]uint64) bool {
+	for k, h := range props {
+		if w, ok := e.props[k]; !ok || w != h {
+			return false
+		}
+	}
+	return true
 }
 
 func (e *memoEntry) covers(refs []uint64) bool {
@@ -239,7 +253,12 @@ func (m *memo) commit(us []memoUpdate) {
 			}
 			continue
 		}
-		e.props = u.props
+		if e.props == nil {
+			e.props = make(map[string]uint64, len(u.props))
+		}
+		for k, h := range u.props {
+			e.props[k] = h
+		}
 		for _, r := range u.refs {
 			if len(e.refs) >= maxRefs {
 				break
@@ -260,51 +279,46 @@ func hashString(s string) uint64 {
 	return h.Sum64()
 }
 
-// hashProps hashes property values as propValue leaves them, keys in order.
-func hashProps(props map[string]any) uint64 {
+// hashValue hashes a property value as propValue leaves it.
+func hashValue(v any) uint64 {
 	h := fnv.New64a()
 	var buf [8]byte
 	num := func(v uint64) {
 		binary.LittleEndian.PutUint64(buf[:], v)
 		h.Write(buf[:])
 	}
-	for _, k := range sortedKeys(props) {
-		h.Write([]byte(k))
-		h.Write([]byte{0})
-		switch x := props[k].(type) {
-		case string:
-			h.Write([]byte{'s'})
-			h.Write([]byte(x))
-		case int64:
-			h.Write([]byte{'i'})
-			num(uint64(x))
-		case float64:
-			h.Write([]byte{'f'})
-			num(math.Float64bits(x))
-		case bool:
-			if x {
-				h.Write([]byte{'T'})
-			} else {
-				h.Write([]byte{'F'})
-			}
-		case time.Time:
-			h.Write([]byte{'t'})
-			num(uint64(x.UnixNano()))
-		case []string:
-			h.Write([]byte{'S'})
-			for _, s := range x {
-				h.Write([]byte(s))
-				h.Write([]byte{0})
-			}
-		case []int64:
-			h.Write([]byte{'I'})
-			for _, v := range x {
-				num(uint64(v))
-			}
-		default:
-			fmt.Fprintf(h, "?%v", x)
+	switch x := v.(type) {
+	case string:
+		h.Write([]byte{'s'})
+		h.Write([]byte(x))
+	case int64:
+		h.Write([]byte{'i'})
+		num(uint64(x))
+	case float64:
+		h.Write([]byte{'f'})
+		num(math.Float64bits(x))
+	case bool:
+		if x {
+			h.Write([]byte{'T'})
+		} else {
+			h.Write([]byte{'F'})
 		}
-		h.Write([]byte{0})
+	case time.Time:
+		h.Write([]byte{'t'})
+		num(uint64(x.UnixNano()))
+	case []string:
+		h.Write([]byte{'S'})
+		for _, s := range x {
+			h.Write([]byte(s))
+			h.Write([]byte{0})
+		}
+	case []int64:
+		h.Write([]byte{'I'})
+		for _, v := range x {
+			num(uint64(v))
+		}
+	default:
+		fmt.Fprintf(h, "?%v", x)
 	}
 	return h.Sum64()
 }
