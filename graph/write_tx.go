@@ -206,30 +206,26 @@ func sameValue(stored, v any) bool {
 		t, ok := stored.(time.Time)
 		return ok && t.Equal(x)
 	case []string:
-		s, ok := stored.([]any)
-		if !ok || len(s) != len(x) {
-			return false
-		}
-		for i := range x {
-			if s[i] != x[i] {
-				return false
-			}
-		}
-		return true
+		return sameList(stored, x)
 	case []int64:
-		s, ok := stored.([]any)
-		if !ok || len(s) != len(x) {
-			return false
-		}
-		for i := range x {
-			if s[i] != x[i] {
-				return false
-			}
-		}
-		return true
+		return sameList(stored, x)
 	default:
 		return stored == v
 	}
+}
+
+// sameList compares a stored list (the driver returns []any) with a list to write.
+func sameList[T comparable](stored any, x []T) bool {
+	s, ok := stored.([]any)
+	if !ok || len(s) != len(x) {
+		return false
+	}
+	for i := range x {
+		if v, ok := s[i].(T); !ok || v != x[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // flowDeltas adds up FLOW changes per payer, payee and currency.
