@@ -11,6 +11,7 @@ import (
 	"errors"
 	"net/mail"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -707,6 +708,134 @@ func hasShape(s, shape string) bool {
 	for i := range len(s) {
 		if shape[i] == 'd' && !isDigit(s[i]) || shape[i] != 'd' && s[i] != shape[i] {
 			return false
+		}
+	}
+	return true
+}
+
+// DeviceKinds are the kinds of device identifier NormalizeDevice knows.
+var DeviceKinds = []string{"imei", "iccid", "idfa", "aaid", "device"}
+
+// ValidDeviceKind reports whether kind is one of DeviceKinds.
+func ValidDeviceKind(kind string) bool { return slices.Contains(DeviceKinds, kind) }
+
+// maxDeviceID bounds an opaque device id.
+const maxDeviceID = 1024
+
+// NormalizeDevice checks a device identifier of a kind and returns the form its id is made of,
+// so that one device written two ways by two sources is one node:
+//   - imei: the 15-digit IMEI with its Luhn check digit. 14 digits get the check digit added;
+//     a 16-digit IMEISV is the same device as the IMEI of its first 14 digits.
+//   - iccid: the SIM number's digits (18 to 22, starting 89), without a trailing F filler.
+//   - idfa, aaid: advertising ids, UUIDs in lower case. The all-zero id is refused: it is what
+//     a phone reports when tracking is limited, and would join every such phone into one.
+//   - device: any other device id, opaque, as given.
+//
+// Spaces and hyphens inside IMEIs and ICCIDs are dropped.
+func NormalizeDevice(kind, value string) (string, error) {
+	digits := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r == ' ' || r == '-' {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	allDigits := func(s string) bool {
+		for i := range len(s) {
+			if s[i] < '0' || s[i] > '9' {
+				return false
+			}
+		}
+		return s != ""
+	}
+	switch kind {
+	case "imei":
+		v := digits(value)
+		switch {
+		case !allDigits(v):
+			return "", invalidf("IMEI must be digits")
+		case strings.Trim(v, "0") == "":
+			return "", invalidf("IMEI is all zeros; it identifies no device")
+		case len(v) == 14:
+			return v + string(rune('0'+luhnDigit(v))), nil
+		case len(v) == 16:
+			return v[:14] + string(rune('0'+luhnDigit(v[:14]))), nil
+		case len(v) != 15:
+			return "", invalidf("IMEI has %d digits; want 15 (or 14, or a 16-digit IMEISV)", len(v))
+		case int(v[14]-'0') != luhnDigit(v[:14]):
+			return "", invalidf("IMEI check digit does not match; a digit is probably mistyped")
+		}
+		return v, nil
+	case "iccid":
+		v := digits(value)
+		if strings.HasSuffix(v, "F") || strings.HasSuffix(v, "f") {
+			v = v[:len(v)-1]
+		}
+		switch {
+		case !allDigits(v):
+			return "", invalidf("ICCID must be digits")
+		case len(v) < 18 || len(v) > 22:
+			return "", invalidf("ICCID has %d digits; want 18 to 22", len(v))
+		case !strings.HasPrefix(v, "89"):
+			return "", invalidf("ICCID must start with 89 (the telecom industry prefix)")
+		}
+		return v, nil
+	case "idfa", "aaid":
+		v := strings.ToLower(value)
+		if !isLowerUUID(v) {
+			return "", invalidf("advertising id must be a UUID (8-4-4-4-12 hex digits)")
+		}
+		if strings.Trim(v, "0-") == "" {
+			return "", invalidf("advertising id is all zeros (tracking limited); it identifies no device")
+		}
+		return v, nil
+	case "device":
+		switch {
+		case len(value) > maxDeviceID:
+			return "", invalidf("longer than %d bytes", maxDeviceID)
+		case strings.ContainsFunc(value, unicode.IsSpace):
+			return "", invalidf("contains a space")
+		case !utf8.ValidString(value) || strings.ContainsFunc(value, func(r rune) bool { return !unicode.IsGraphic(r) }):
+			return "", invalidf("contains a control or invisible character")
+		}
+		return value, nil
+	}
+	return "", invalidf("unknown device type %q; want %s", kind, strings.Join(DeviceKinds, ", "))
+}
+
+// luhnDigit is the Luhn check digit of the digits s (the IMEI's 15th digit).
+func luhnDigit(s string) int {
+	sum := 0
+	for i := range len(s) {
+		d := int(s[len(s)-1-i] - '0')
+		if i%2 == 0 { // doubled: the rightmost payload digit sits left of the check digit
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return (10 - sum%10) % 10
+}
+
+// isLowerUUID reports whether s is a lower-case UUID in the 8-4-4-4-12 form.
+func isLowerUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
 		}
 	}
 	return true

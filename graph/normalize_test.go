@@ -291,6 +291,52 @@ func TestNormalizeIP(t *testing.T) {
 	}
 }
 
+func TestNormalizeDevice(t *testing.T) {
+	for _, tt := range []struct {
+		kind, in, want, err string
+	}{
+		{kind: "imei", in: "490154203237518", want: "490154203237518"},
+		{kind: "imei", in: "49-015420-323751-8", want: "490154203237518"},
+		{kind: "imei", in: "49015420323751", want: "490154203237518"},   // check digit added
+		{kind: "imei", in: "4901542032375199", want: "490154203237518"}, // IMEISV: same device
+		{kind: "imei", in: "490154203237517", err: "check digit does not match"},
+		{kind: "imei", in: "49015420323751X", err: "must be digits"},
+		{kind: "imei", in: "000000000000000", err: "all zeros"},
+		{kind: "imei", in: "4901542032", err: "has 10 digits"},
+		{kind: "iccid", in: "8944 5000 0000 0000 001F", want: "8944500000000000001"},
+		{kind: "iccid", in: "1234500000000000001", err: "must start with 89"},
+		{kind: "iccid", in: "8944", err: "has 4 digits"},
+		{kind: "idfa", in: "6D92078A-8246-4BA4-AE5B-76104861E7DC", want: "6d92078a-8246-4ba4-ae5b-76104861e7dc"},
+		{kind: "aaid", in: "00000000-0000-0000-0000-000000000000", err: "all zeros"},
+		{kind: "aaid", in: "6d92078a82464ba4ae5b76104861e7dc", err: "must be a UUID"},
+		{kind: "device", in: "Pixel-7:ab12", want: "Pixel-7:ab12"},
+		{kind: "device", in: "two words", err: "contains a space"},
+		{kind: "device", in: "bell\x07", err: "control or invisible"},
+		{kind: "device", in: "bad\xff", err: "control or invisible"},
+		{kind: "device", in: strings.Repeat("x", 1025), err: "longer than 1024 bytes"},
+		{kind: "mac", in: "aa:bb", err: `unknown device type "mac"`},
+	} {
+		t.Run(tt.kind+" "+tt.in, func(t *testing.T) {
+			got, err := graph.NormalizeDevice(tt.kind, tt.in)
+			if tt.err != "" {
+				checkInvalid(t, err, tt.err)
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("NormalizeDevice(%q, %q) = %q, %v; want %q", tt.kind, tt.in, got, err, tt.want)
+			}
+		})
+	}
+	for _, k := range graph.DeviceKinds {
+		if !graph.ValidDeviceKind(k) {
+			t.Errorf("ValidDeviceKind(%q) = false", k)
+		}
+	}
+	if graph.ValidDeviceKind("IMEI") {
+		t.Error(`ValidDeviceKind("IMEI") = true; kinds are lower case`)
+	}
+}
+
 func TestNormalizeCountry(t *testing.T) {
 	for _, tt := range []struct {
 		in, want, err string

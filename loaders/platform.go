@@ -366,121 +366,15 @@ func platformBool(s string) (bool, bool) {
 	return false, false
 }
 
-// platformDevice checks a device identifier of a kind and returns the form its id is made of,
-// so that one device written two ways by two sources is one node:
-//   - imei: the 15-digit IMEI with its Luhn check digit. 14 digits get the check digit added;
-//     a 16-digit IMEISV is the same device as the IMEI of its first 14 digits.
-//   - iccid: the SIM number's digits (18 to 22, starting 89), without a trailing F filler.
-//   - idfa, aaid: advertising ids, UUIDs in lower case. The all-zero id is refused: it is what
-//     a phone reports when tracking is limited, and would join every such phone into one.
-//   - device: any other device id, opaque, as given.
-//
-// Spaces and hyphens inside IMEIs and ICCIDs are dropped.
+// platformDevice checks a device identifier of a kind with graph.NormalizeDevice, naming the
+// field at fault: device_type for an unknown kind, device_id for a bad value.
 func platformDevice(kind, value string) (string, *FieldError) {
-	digits := func(s string) string {
-		return strings.Map(func(r rune) rune {
-			if r == ' ' || r == '-' {
-				return -1
-			}
-			return r
-		}, s)
+	if !graph.ValidDeviceKind(kind) {
+		return "", Fieldf("device_type", "unknown device type; want imei, iccid, idfa, aaid or device")
 	}
-	allDigits := func(s string) bool {
-		for i := range len(s) {
-			if s[i] < '0' || s[i] > '9' {
-				return false
-			}
-		}
-		return s != ""
+	v, err := graph.NormalizeDevice(kind, value)
+	if err != nil {
+		return "", Fieldf("device_id", "%s", graph.ErrorMessage(err))
 	}
-	switch kind {
-	case "imei":
-		v := digits(value)
-		switch {
-		case !allDigits(v):
-			return "", Fieldf("device_id", "IMEI must be digits")
-		case strings.Trim(v, "0") == "":
-			return "", Fieldf("device_id", "IMEI is all zeros; it identifies no device")
-		case len(v) == 14:
-			return v + string(rune('0'+platformLuhnDigit(v))), nil
-		case len(v) == 16:
-			return v[:14] + string(rune('0'+platformLuhnDigit(v[:14]))), nil
-		case len(v) != 15:
-			return "", Fieldf("device_id", "IMEI has %d digits; want 15 (or 14, or a 16-digit IMEISV)", len(v))
-		case int(v[14]-'0') != platformLuhnDigit(v[:14]):
-			return "", Fieldf("device_id", "IMEI check digit does not match; a digit is probably mistyped")
-		}
-		return v, nil
-	case "iccid":
-		v := digits(value)
-		if strings.HasSuffix(v, "F") || strings.HasSuffix(v, "f") {
-			v = v[:len(v)-1]
-		}
-		switch {
-		case !allDigits(v):
-			return "", Fieldf("device_id", "ICCID must be digits")
-		case len(v) < 18 || len(v) > 22:
-			return "", Fieldf("device_id", "ICCID has %d digits; want 18 to 22", len(v))
-		case !strings.HasPrefix(v, "89"):
-			return "", Fieldf("device_id", "ICCID must start with 89 (the telecom industry prefix)")
-		}
-		return v, nil
-	case "idfa", "aaid":
-		v := strings.ToLower(value)
-		if !platformUUID(v) {
-			return "", Fieldf("device_id", "advertising id must be a UUID (8-4-4-4-12 hex digits)")
-		}
-		if strings.Trim(v, "0-") == "" {
-			return "", Fieldf("device_id", "advertising id is all zeros (tracking limited); it identifies no device")
-		}
-		return v, nil
-	case "device":
-		switch {
-		case len(value) > platformMaxText:
-			return "", Fieldf("device_id", "longer than %d bytes", platformMaxText)
-		case strings.ContainsFunc(value, unicode.IsSpace):
-			return "", Fieldf("device_id", "contains a space")
-		case !platformPrintable(value):
-			return "", Fieldf("device_id", "contains a control or invisible character")
-		}
-		return value, nil
-	}
-	return "", Fieldf("device_type", "unknown device type; want imei, iccid, idfa, aaid or device")
-}
-
-// platformLuhnDigit is the Luhn check digit of the digits s (the IMEI's 15th digit).
-func platformLuhnDigit(s string) int {
-	sum := 0
-	for i := range len(s) {
-		d := int(s[len(s)-1-i] - '0')
-		if i%2 == 0 { // doubled: the rightmost payload digit sits left of the check digit
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return (10 - sum%10) % 10
-}
-
-// platformUUID reports whether s is a lower-case UUID in the 8-4-4-4-12 form.
-func platformUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i := range len(s) {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-				return false
-			}
-		}
-	}
-	return true
+	return v, nil
 }
