@@ -247,3 +247,24 @@ func FuzzNormalizeDate(f *testing.F) {
 		checkIdempotent(t, func(s string) (string, error) { return graph.NormalizeDate(s, testNow) }, s, got)
 	})
 }
+
+func FuzzNormalizeDevice(f *testing.F) {
+	for _, c := range [][2]string{
+		{"imei", "49-015420-323751-8"}, {"imei", "4901542032375199"}, {"iccid", "8944 5000 0000 0000 001F"},
+		{"idfa", "6D92078A-8246-4BA4-AE5B-76104861E7DC"}, {"aaid", "00000000-0000-0000-0000-000000000000"},
+		{"device", "Pixel-7:ab12"}, {"mac", "aa:bb"},
+	} {
+		f.Add(c[0], c[1])
+	}
+	f.Fuzz(func(t *testing.T, kind, s string) {
+		got, err := graph.NormalizeDevice(kind, s)
+		checkErr(t, err)
+		if err != nil {
+			return
+		}
+		if !graph.ValidDeviceKind(kind) {
+			t.Fatalf("NormalizeDevice(%q, %q) accepted an unknown kind", kind, s)
+		}
+		checkIdempotent(t, func(s string) (string, error) { return graph.NormalizeDevice(kind, s) }, s, got)
+	})
+}
