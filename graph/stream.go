@@ -80,8 +80,7 @@ func (st *Stream) flush(ctx context.Context) (WriteStats, error) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		e := st.memo.entries[k]
-		first, last := span(e.first, e.last, e.pfirst)
-		first, last = span(first, last, e.plast)
+		first, last := e.seen()
 		var g *group
 		var row map[string]any
 		if e.typ == "" {
@@ -122,8 +121,7 @@ func (st *Stream) flush(ctx context.Context) (WriteStats, error) {
 			total.Add(res.(WriteStats))
 			for _, k := range g.keys[i:j] {
 				e := st.memo.entries[k]
-				e.first, e.last = span(e.first, e.last, e.pfirst)
-				e.first, e.last = span(e.first, e.last, e.plast)
+				e.first, e.last = e.seen()
 				e.pfirst, e.plast = time.Time{}, time.Time{}
 			}
 		}
@@ -132,14 +130,11 @@ func (st *Stream) flush(ctx context.Context) (WriteStats, error) {
 }
 
 // nodeSpanQuery widens the first/last seen of nodes and of their provenance from the source.
-const nodeSpanQuery = `
+var nodeSpanQuery = `
 MATCH (s:Source {id: $source})
 UNWIND $rows AS row
 MATCH (n:Entity {id: row.id})-[p:SOURCED_FROM]->(s)
-SET n.firstSeen = CASE WHEN row.first IS NULL OR (n.firstSeen IS NOT NULL AND n.firstSeen <= row.first) THEN n.firstSeen ELSE row.first END,
-    n.lastSeen = CASE WHEN row.last IS NULL OR (n.lastSeen IS NOT NULL AND n.lastSeen >= row.last) THEN n.lastSeen ELSE row.last END,
-    p.firstSeen = CASE WHEN row.first IS NULL OR (p.firstSeen IS NOT NULL AND p.firstSeen <= row.first) THEN p.firstSeen ELSE row.first END,
-    p.lastSeen = CASE WHEN row.last IS NULL OR (p.lastSeen IS NOT NULL AND p.lastSeen >= row.last) THEN p.lastSeen ELSE row.last END`
+SET ` + widenSeen("n") + `, ` + widenSeen("p")
 
 // edgeSpanQuery widens the first/last seen of relationships (without a key) of one type.
 func edgeSpanQuery(t RelType) string {
@@ -147,8 +142,7 @@ func edgeSpanQuery(t RelType) string {
 UNWIND $rows AS row
 MATCH (a:Entity {id: row.from})-[r:%s]->(b:Entity {id: row.to})
 WHERE r.key IS NULL
-SET r.firstSeen = CASE WHEN row.first IS NULL OR (r.firstSeen IS NOT NULL AND r.firstSeen <= row.first) THEN r.firstSeen ELSE row.first END,
-    r.lastSeen = CASE WHEN row.last IS NULL OR (r.lastSeen IS NOT NULL AND r.lastSeen >= row.last) THEN r.lastSeen ELSE row.last END`, t)
+SET %s`, t, widenSeen("r"))
 }
 
 // memo is what a Stream wrote in this load, per fact: nodes by "n\x00"+id, relationships by
@@ -200,7 +194,7 @@ func (m *memo) check(key string, props map[string]any, refs []string, first, las
 		return u, true
 	}
 	u.first, u.last = span(u.first, u.last, e.pfirst)
-	u.first, u.last = span(u.first, u.last, e.plast)
+	u.first, u.last = span(u.first, u.last, e.plast) // what skipped records saw, written with it
 	return u, false
 }
 
@@ -212,6 +206,12 @@ func (e *memoEntry) hasProps(props map[string]uint64) bool {
 		}
 	}
 	return true
+}
+
+// seen is the span written widened by what skipped records saw.
+func (e *memoEntry) seen() (first, last time.Time) {
+	first, last = span(e.first, e.last, e.pfirst)
+	return span(first, last, e.plast)
 }
 
 func (e *memoEntry) covers(refs []uint64) bool {

@@ -396,30 +396,24 @@ MATCH (s:Source {id: $source})
 UNWIND $rows AS row
 MERGE (n:Entity {id: row.id})
 ON CREATE SET n:%[1]s, n += row.props, n.firstSeen = row.first, n.lastSeen = row.last
-ON MATCH SET n:%[1]s, n += row.props,
-    n.firstSeen = CASE WHEN row.first IS NULL OR (n.firstSeen IS NOT NULL AND n.firstSeen <= row.first) THEN n.firstSeen ELSE row.first END,
-    n.lastSeen = CASE WHEN row.last IS NULL OR (n.lastSeen IS NOT NULL AND n.lastSeen >= row.last) THEN n.lastSeen ELSE row.last END
+ON MATCH SET n:%[1]s, n += row.props, %[2]s
 MERGE (n)-[p:SOURCED_FROM]->(s)
 ON CREATE SET p.loadedAt = datetime(), p.properties = row.keys, p.values = row.values, p.refs = row.refs,
               p.firstSeen = row.first, p.lastSeen = row.last
 ON MATCH SET p.properties = p.properties + [k IN row.keys WHERE NOT k IN p.properties],
     p.values = row.values,
-    p.refs = (p.refs + [r IN row.refs WHERE NOT r IN p.refs])[..$maxRefs],
-    p.firstSeen = CASE WHEN row.first IS NULL OR (p.firstSeen IS NOT NULL AND p.firstSeen <= row.first) THEN p.firstSeen ELSE row.first END,
-    p.lastSeen = CASE WHEN row.last IS NULL OR (p.lastSeen IS NOT NULL AND p.lastSeen >= row.last) THEN p.lastSeen ELSE row.last END`, l)
+    p.refs = (p.refs + [r IN row.refs WHERE NOT r IN p.refs])[..$maxRefs], %[3]s`, l, widenSeen("n"), widenSeen("p"))
 }
 
 // txNodeQuery MERGEs transactions that do not come with exactly one SENT and one TO (an FtM
 // Payment missing a side, say), with their provenance on the node. Their FLOW is counted by
 // flowQuery once both sides exist.
-const txNodeQuery = `
+var txNodeQuery = `
 UNWIND $rows AS row
 MERGE (n:Entity {id: row.id})
 ON CREATE SET n:Transaction, n += row.props, n.firstSeen = row.first, n.lastSeen = row.last,
     n.sources = [$source], n.refs = row.refs, n.flowPending = true
-ON MATCH SET n:Transaction, n += row.props,
-    n.firstSeen = CASE WHEN row.first IS NULL OR (n.firstSeen IS NOT NULL AND n.firstSeen <= row.first) THEN n.firstSeen ELSE row.first END,
-    n.lastSeen = CASE WHEN row.last IS NULL OR (n.lastSeen IS NOT NULL AND n.lastSeen >= row.last) THEN n.lastSeen ELSE row.last END,
+ON MATCH SET n:Transaction, n += row.props, ` + widenSeen("n") + `,
     n.sources = CASE WHEN $source IN coalesce(n.sources, []) THEN n.sources ELSE coalesce(n.sources, []) + $source END,
     n.refs = (coalesce(n.refs, []) + [r IN row.refs WHERE NOT r IN coalesce(n.refs, [])])[..$maxRefs]`
 
@@ -437,16 +431,14 @@ MERGE %s
 ON CREATE SET r += row.props, r.sources = [$source], r.refs = row.refs, r.firstSeen = row.first, r.lastSeen = row.last
 ON MATCH SET r += row.props,
     r.sources = CASE WHEN $source IN r.sources THEN r.sources ELSE r.sources + $source END,
-    r.refs = (r.refs + [x IN row.refs WHERE NOT x IN r.refs])[..$maxRefs],
-    r.firstSeen = CASE WHEN row.first IS NULL OR (r.firstSeen IS NOT NULL AND r.firstSeen <= row.first) THEN r.firstSeen ELSE row.first END,
-    r.lastSeen = CASE WHEN row.last IS NULL OR (r.lastSeen IS NOT NULL AND r.lastSeen >= row.last) THEN r.lastSeen ELSE row.last END
-RETURN count(r) AS written`, pattern)
+    r.refs = (r.refs + [x IN row.refs WHERE NOT x IN r.refs])[..$maxRefs], %s
+RETURN count(r) AS written`, pattern, widenSeen("r"))
 }
 
 // flowQuery adds the transactions not yet counted (flowPending, set when a transaction is
 // created without both sides) to the FLOW aggregate of their payer and payee, one per currency.
 // A transaction whose SENT or TO is still missing stays pending until a later batch brings it.
-const flowQuery = `
+var flowQuery = `
 UNWIND $ids AS id
 MATCH (a)-[:SENT]->(t:Transaction {id: id})-[:TO]->(b)
 WHERE t.flowPending
@@ -455,11 +447,24 @@ WITH a, b, t
 WHERE t.currency IS NOT NULL AND t.amount IS NOT NULL
 WITH a, b, t.currency AS currency, count(t) AS n, sum(t.amount) AS total,
      min(t.timestamp) AS first, max(t.timestamp) AS last
+` + addToFlow
+
+// addToFlow adds n transactions totalling total, between first and last, to the FLOW of
+// currency from a to b (created when missing), bound to f afterwards. Every FLOW change goes
+// through it.
+const addToFlow = `
 MERGE (a)-[f:FLOW {currency: currency}]->(b)
 ON CREATE SET f.count = 0, f.total = 0
 SET f.count = f.count + n, f.total = f.total + total,
-    f.first = CASE WHEN f.first IS NULL OR first < f.first THEN first ELSE f.first END,
-    f.last = CASE WHEN f.last IS NULL OR last > f.last THEN last ELSE f.last END`
+    f.first = CASE WHEN first IS NOT NULL AND (f.first IS NULL OR first < f.first) THEN first ELSE f.first END,
+    f.last = CASE WHEN last IS NOT NULL AND (f.last IS NULL OR last > f.last) THEN last ELSE f.last END`
+
+// widenSeen is the Cypher that widens v's firstSeen and lastSeen to include row.first and
+// row.last (either may be null: the source did not say when).
+func widenSeen(v string) string {
+	return strings.NewReplacer("v.", v+".").Replace(`v.firstSeen = CASE WHEN row.first IS NULL OR (v.firstSeen IS NOT NULL AND v.firstSeen <= row.first) THEN v.firstSeen ELSE row.first END,
+    v.lastSeen = CASE WHEN row.last IS NULL OR (v.lastSeen IS NOT NULL AND v.lastSeen >= row.last) THEN v.lastSeen ELSE row.last END`)
+}
 
 func missingIDs(ctx context.Context, tx neo4j.ManagedTransaction, ids []string) ([]string, error) {
 	res, err := tx.Run(ctx, `

@@ -26,7 +26,7 @@ RETURN id, labels(t) AS labels, properties(t) AS props,
 // txCreateQuery creates new transactions with their SENT and TO, and adds them to the FLOW of
 // their payer and payee (the MATCHed ends are at hand: no second lookup). The read just before,
 // in the same write transaction, found none of them.
-const txCreateQuery = `
+var txCreateQuery = `
 UNWIND $rows AS row
 MATCH (a:Entity {id: row.from})
 MATCH (b:Entity {id: row.to})
@@ -37,17 +37,12 @@ CREATE (t)-[:TO]->(b)
 WITH a, b, row.props.currency AS currency, row.props.amount AS amount, row.props.timestamp AS at
 WITH a, b, currency, count(*) AS rows, count(amount) AS n, sum(amount) AS total, min(at) AS first, max(at) AS last
 CALL (a, b, currency, n, total, first, last) {
-  WITH * WHERE currency IS NOT NULL AND n > 0
-  MERGE (a)-[f:FLOW {currency: currency}]->(b)
-  ON CREATE SET f.count = 0, f.total = 0
-  SET f.count = f.count + n, f.total = f.total + total,
-      f.first = CASE WHEN first IS NOT NULL AND (f.first IS NULL OR first < f.first) THEN first ELSE f.first END,
-      f.last = CASE WHEN last IS NOT NULL AND (f.last IS NULL OR last > f.last) THEN last ELSE f.last END
+  WITH * WHERE currency IS NOT NULL AND n > 0` + addToFlow + `
 }
 RETURN sum(rows) AS written`
 
 // txUpdateQuery updates transactions that exist and that the record changes.
-const txUpdateQuery = `
+var txUpdateQuery = `
 UNWIND $rows AS row
 MATCH (t:Transaction {id: row.id})
 MATCH (a:Entity {id: row.from})
@@ -55,8 +50,7 @@ MATCH (b:Entity {id: row.to})
 SET t += row.props,
     t.sources = CASE WHEN $source IN coalesce(t.sources, []) THEN t.sources ELSE coalesce(t.sources, []) + $source END,
     t.refs = (coalesce(t.refs, []) + [r IN row.refs WHERE NOT r IN coalesce(t.refs, [])])[..$maxRefs],
-    t.firstSeen = CASE WHEN row.first IS NULL OR (t.firstSeen IS NOT NULL AND t.firstSeen <= row.first) THEN t.firstSeen ELSE row.first END,
-    t.lastSeen = CASE WHEN row.last IS NULL OR (t.lastSeen IS NOT NULL AND t.lastSeen >= row.last) THEN t.lastSeen ELSE row.last END
+    ` + widenSeen("t") + `
 REMOVE t.flowPending
 MERGE (a)-[:SENT]->(t)
 MERGE (t)-[:TO]->(b)
@@ -73,17 +67,13 @@ DELETE s, o`
 
 // flowDeltaQuery applies FLOW changes: counts and totals added (or taken away, when a
 // transaction moved or changed its amount); a FLOW left with no transactions is deleted.
-const flowDeltaQuery = `
-UNWIND $flows AS f
-MATCH (a:Entity {id: f.from})
-MATCH (b:Entity {id: f.to})
-MERGE (a)-[r:FLOW {currency: f.currency}]->(b)
-ON CREATE SET r.count = 0, r.total = 0
-SET r.count = r.count + f.count, r.total = r.total + f.total,
-    r.first = CASE WHEN f.first IS NOT NULL AND (r.first IS NULL OR f.first < r.first) THEN f.first ELSE r.first END,
-    r.last = CASE WHEN f.last IS NOT NULL AND (r.last IS NULL OR f.last > r.last) THEN f.last ELSE r.last END
-WITH r WHERE r.count <= 0
-DELETE r`
+var flowDeltaQuery = `
+UNWIND $flows AS d
+MATCH (a:Entity {id: d.from})
+MATCH (b:Entity {id: d.to})
+WITH a, b, d.currency AS currency, d.count AS n, d.total AS total, d.first AS first, d.last AS last` + addToFlow + `
+WITH f WHERE f.count <= 0
+DELETE f`
 
 // storedTx is what txExistingQuery found of one transaction.
 type storedTx struct {
