@@ -1,11 +1,13 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
 	"math"
+	"slices"
 	"sort"
 	"time"
 
@@ -153,12 +155,12 @@ type memo struct {
 }
 
 type memoEntry struct {
-	props         map[string]uint64 // hash of each property's value as last written
-	refs          []uint64          // hashes of the references written, at most maxRefs
-	first, last   time.Time         // the span written
-	pfirst, plast time.Time         // seen by records that were not written: Close writes them
-	id            string            // the node, or
-	typ           RelType           // the relationship
+	props         []propHash // each property's value as last written, sorted by name hash
+	refs          []uint64   // hashes of the references written, at most maxRefs
+	first, last   time.Time  // the span written
+	pfirst, plast time.Time  // seen by records that were not written: Close writes them
+	id            string     // the node, or
+	typ           RelType    // the relationship
 	from, to      string
 }
 
@@ -166,7 +168,7 @@ type memoEntry struct {
 type memoUpdate struct {
 	key         string
 	skip        bool // not written: only the span is remembered
-	props       map[string]uint64
+	props       []propHash
 	refs        []uint64
 	first, last time.Time // the span written, or seen when skipped
 	id          string
@@ -177,10 +179,11 @@ type memoUpdate struct {
 // check decides whether a fact needs writing, and returns what to remember of it. When it is
 // written, its span includes what skipped records saw before.
 func (m *memo) check(key string, props map[string]any, refs []string, first, last time.Time) (memoUpdate, bool) {
-	u := memoUpdate{key: key, props: make(map[string]uint64, len(props)), first: first, last: last}
+	u := memoUpdate{key: key, props: make([]propHash, 0, len(props)), first: first, last: last}
 	for k, v := range props {
-		u.props[k] = hashValue(v)
+		u.props = append(u.props, propHash{hashString(k), hashValue(v)})
 	}
+	sortProps(u.props)
 	u.refs = make([]uint64, len(refs))
 	for i, r := range refs {
 		u.refs[i] = hashString(r)
@@ -198,14 +201,49 @@ func (m *memo) check(key string, props map[string]any, refs []string, first, las
 	return u, false
 }
 
-// hasProps reports whether every property has the value last written.
-func (e *memoEntry) hasProps(props map[string]uint64) bool {
-	for k, h := range props {
-		if w, ok := e.props[k]; !ok || w != h {
+// propHash is a property as a memo keeps it: the hashes of its name and of its value. A sorted
+// slice of them costs a fifth of a map, and a Stream keeps one per fact.
+type propHash struct{ k, v uint64 }
+
+func sortProps(ps []propHash) {
+	slices.SortFunc(ps, func(a, b propHash) int { return cmp.Compare(a.k, b.k) })
+}
+
+// hasProps reports whether every property (sorted) has the value last written.
+func (e *memoEntry) hasProps(props []propHash) bool {
+	i := 0
+	for _, p := range props {
+		for i < len(e.props) && e.props[i].k < p.k {
+			i++
+		}
+		if i == len(e.props) || e.props[i] != p {
 			return false
 		}
 	}
 	return true
+}
+
+// setProps records props (sorted) as written: new names added, known ones take the new value.
+func (e *memoEntry) setProps(props []propHash) {
+	if e.hasProps(props) {
+		return
+	}
+	merged := make([]propHash, 0, len(e.props)+len(props))
+	i, j := 0, 0
+	for i < len(e.props) || j < len(props) {
+		switch {
+		case j == len(props) || (i < len(e.props) && e.props[i].k < props[j].k):
+			merged = append(merged, e.props[i])
+			i++
+		case i == len(e.props) || props[j].k < e.props[i].k:
+			merged = append(merged, props[j])
+			j++
+		default: // same name: the new value
+			merged = append(merged, props[j])
+			i, j = i+1, j+1
+		}
+	}
+	e.props = slices.Clip(merged)
 }
 
 // seen is the span written widened by what skipped records saw.
@@ -253,12 +291,7 @@ func (m *memo) commit(us []memoUpdate) {
 			}
 			continue
 		}
-		if e.props == nil {
-			e.props = make(map[string]uint64, len(u.props))
-		}
-		for k, h := range u.props {
-			e.props[k] = h
-		}
+		e.setProps(u.props)
 		for _, r := range u.refs {
 			if len(e.refs) >= maxRefs {
 				break

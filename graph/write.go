@@ -181,7 +181,7 @@ func planBatch(src Source, b Batch, m *memo) (*batchPlan, error) {
 		first, last := acc.first, acc.last
 		if m != nil {
 			u, skip := m.check("n\x00"+id, acc.props, acc.refs, first, last)
-			u.id = id
+			u.id = u.key[2:] // shares the key's bytes
 			p.memo = append(p.memo, u)
 			if skip {
 				continue
@@ -260,7 +260,8 @@ func planBatch(src Source, b Batch, m *memo) (*batchPlan, error) {
 		// records repeat (HOLDS, USES_EMAIL, ...) are worth remembering.
 		if m != nil && !acc.group.keyed && !isTx(acc.from) && !isTx(acc.to) {
 			u, skip := m.check("e"+k, acc.props, acc.refs, first, last)
-			u.typ, u.from, u.to = acc.group.typ, acc.from, acc.to
+			f := 2 + len(acc.group.typ) // the ends share the key's bytes
+			u.typ, u.from, u.to = acc.group.typ, u.key[f:f+len(acc.from)], u.key[f+len(acc.from)+1:f+len(acc.from)+1+len(acc.to)]
 			p.memo = append(p.memo, u)
 			if skip {
 				continue
