@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"text/tabwriter"
 
 	"github.com/crosslink/crosslink/graph"
@@ -45,6 +46,7 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 	var opts loaders.Options
 	var rejectsDir string
 	var strict bool
+	var memoryMiB int
 	fs := flag.NewFlagSet("load "+format.Name(), flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c.bind(fs, e)
@@ -54,6 +56,7 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "parse and validate only; write nothing")
 	fs.StringVar(&rejectsDir, "rejects-dir", ".", "folder for <file>.rejects.csv, written when a file has rejected records")
 	fs.BoolVar(&strict, "strict", false, "exit with status 3 when any record is rejected")
+	fs.IntVar(&memoryMiB, "memory-mib", e.int("CROSSLINK_LOAD_MEMORY_MIB", 512), "soft bound on the load's heap in MiB; GOMEMLIMIT, when set, wins; 0 for none (CROSSLINK_LOAD_MEMORY_MIB)")
 	if ff, ok := format.(flagFormat); ok {
 		ff.Flags(fs)
 	}
@@ -63,6 +66,14 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	if len(files) == 0 {
 		return fmt.Errorf("load %s: no files given", format.Name())
+	}
+	if memoryMiB < 0 {
+		return fmt.Errorf("load %s: -memory-mib %d: must be 0 (no bound) or a positive number of MiB", format.Name(), memoryMiB)
+	}
+	// The heap a load keeps alive is bounded (batches in flight and the Stream's memo); without
+	// a limit the collector lets garbage grow with it. A soft limit keeps the process flat.
+	if memoryMiB > 0 && getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(memoryMiB) << 20))
 	}
 	log, err := c.logger(stderr)
 	if err != nil {
