@@ -29,11 +29,22 @@ var entityConstraints = []string{
 	"handle_id_unique", "source_id_unique",
 }
 
-// lookupIndexes are the indexes of 000002_lookup_indexes.
+// lookupIndexes are the indexes of 000002_lookup_indexes (entity_search rebuilt by 000004).
 var lookupIndexes = []string{
 	"transaction_timestamp_index", "report_reported_at_index", "source_name_index", "person_name_index",
 	"organization_name_index", "company_name_index", "user_account_username_index", "entity_search",
 }
+
+// The constraints and indexes of 000005_communities and 000006_access.
+var (
+	laterConstraints = []string{"community_run_id_unique", "community_key_unique", "api_key_id_unique", "audit_entry_id_unique"}
+	laterIndexes     = []string{"community_run_created_at_index", "audit_entry_at_index", "audit_entry_key_index"}
+	allConstraints   = append(slices.Clone(entityConstraints), laterConstraints...)
+	allIndexes       = append(slices.Clone(lookupIndexes), laterIndexes...)
+)
+
+// latest is the newest migration.
+const latest = 6
 
 func testContext(t *testing.T) context.Context {
 	t.Helper()
@@ -114,27 +125,27 @@ func TestRealMigrations(t *testing.T) {
 		}
 		_ = m.Close()
 	})
-	if got := m.Latest(); got != 3 {
-		t.Fatalf("Latest = %d, want 3", got)
+	if got := m.Latest(); got != latest {
+		t.Fatalf("Latest = %d, want %d", got, latest)
 	}
-	constraints := func() []string { return schemaNames(t, s, "SHOW CONSTRAINTS", entityConstraints) }
-	indexes := func() []string { return schemaNames(t, s, "SHOW INDEXES", lookupIndexes) }
+	constraints := func() []string { return schemaNames(t, s, "SHOW CONSTRAINTS", allConstraints) }
+	indexes := func() []string { return schemaNames(t, s, "SHOW INDEXES", allIndexes) }
 
 	if err := m.Up(ctx); err != nil {
 		t.Fatalf("Up: %v", err)
 	}
 	wantVersion(t, m, m.Latest(), false)
 	wantPending(t, m, false)
-	if got, want := constraints(), sorted(entityConstraints); !slices.Equal(got, want) {
+	if got, want := constraints(), sorted(allConstraints); !slices.Equal(got, want) {
 		t.Fatalf("after Up, constraints = %v, want %v", got, want)
 	}
-	if got, want := indexes(), sorted(lookupIndexes); !slices.Equal(got, want) {
+	if got, want := indexes(), sorted(allIndexes); !slices.Equal(got, want) {
 		t.Fatalf("after Up, indexes = %v, want %v", got, want)
 	}
 	if got := query(t, s, "SHOW INDEXES YIELD name, type WHERE name = 'entity_search' RETURN type", nil); !slices.Equal(got, []any{"FULLTEXT"}) {
 		t.Errorf("entity_search type = %v, want FULLTEXT", got)
 	}
-	if got := query(t, s, "SHOW INDEXES YIELD name, state WHERE name IN $names AND state <> 'ONLINE' RETURN name", map[string]any{"names": lookupIndexes}); len(got) > 0 {
+	if got := query(t, s, "SHOW INDEXES YIELD name, state WHERE name IN $names AND state <> 'ONLINE' RETURN name", map[string]any{"names": allIndexes}); len(got) > 0 {
 		t.Errorf("indexes not online after Up: %v", got)
 	}
 
@@ -142,7 +153,7 @@ func TestRealMigrations(t *testing.T) {
 		if err := m.Up(ctx); err != nil {
 			t.Fatalf("Up: %v", err)
 		}
-		wantVersion(t, m, 3, false)
+		wantVersion(t, m, latest, false)
 	})
 
 	t.Run("transaction provenance moves onto the node and back", func(t *testing.T) {
@@ -199,18 +210,25 @@ RETURN [sources, provenance]`, map[string]any{"p": p})
 		if err := m.Steps(ctx, -2); err != nil {
 			t.Fatalf("Steps(-2): %v", err)
 		}
-		wantVersion(t, m, 1, false)
+		wantVersion(t, m, latest-2, false)
 		wantPending(t, m, true)
+		if err := m.Goto(ctx, 1); err != nil {
+			t.Fatalf("Goto(1): %v", err)
+		}
+		wantVersion(t, m, 1, false)
 		if got := indexes(); len(got) != 0 {
 			t.Errorf("at version 1, indexes = %v, want none", got)
 		}
 		if got := constraints(); len(got) != len(entityConstraints) {
 			t.Errorf("at version 1, %d constraints, want %d", len(got), len(entityConstraints))
 		}
-		if err := m.Goto(ctx, 3); err != nil {
-			t.Fatalf("Goto(3): %v", err)
+		if err := m.Goto(ctx, latest); err != nil {
+			t.Fatalf("Goto(%d): %v", latest, err)
 		}
-		wantVersion(t, m, 3, false)
+		wantVersion(t, m, latest, false)
+		if got, want := constraints(), sorted(allConstraints); !slices.Equal(got, want) {
+			t.Errorf("after Goto(%d), constraints = %v, want %v", latest, got, want)
+		}
 		if err := m.Steps(ctx, 1); graph.ErrorCode(err) != graph.EINVALID {
 			t.Errorf("Steps(1) at the latest version: error %v, want code %s", err, graph.EINVALID)
 		}
@@ -240,15 +258,15 @@ RETURN [sources, provenance]`, map[string]any{"p": p})
 		if err := m.Up(ctx); err != nil {
 			t.Fatalf("Up: %v", err)
 		}
-		wantVersion(t, m, 3, false)
-		if got := constraints(); len(got) != len(entityConstraints) {
+		wantVersion(t, m, latest, false)
+		if got := constraints(); len(got) != len(allConstraints) {
 			t.Errorf("after Up, %d constraints, want %d", len(got), len(entityConstraints))
 		}
 	})
 
 	t.Run("logs names and versions", func(t *testing.T) {
 		t.Logf("log:\n%s", logs.String())
-		for _, want := range []string{"migration applied", "name=entity_keys", "name=lookup_indexes", "name=transaction_provenance", "migration undone", "version=3"} {
+		for _, want := range []string{"migration applied", "name=entity_keys", "name=lookup_indexes", "name=transaction_provenance", "name=search_index", "name=communities", "name=access", "migration undone", "version=6"} {
 			if !strings.Contains(logs.String(), want) {
 				t.Errorf("log lacks %q:\n%s", want, logs.String())
 			}
@@ -533,8 +551,8 @@ func TestNewAndOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	if got := m.Latest(); got != 3 {
-		t.Errorf("Latest = %d, want 3", got)
+	if got := m.Latest(); got != latest {
+		t.Errorf("Latest = %d, want %d", got, latest)
 	}
 }
 
