@@ -29,6 +29,8 @@ type Options struct {
 	Rejects io.Writer
 	// Progress, when not nil, receives progress reports while the load runs.
 	Progress *Progress
+	// OnReject, when not nil, is called with every reject (the ingest API returns them all).
+	OnReject func(Reject)
 }
 
 // Summary says what one load did.
@@ -78,7 +80,7 @@ func Load(ctx context.Context, w Writer, f Format, file string, r io.Reader, siz
 	defer cancel(nil)
 
 	counter := &countingReader{r: r}
-	e := &Emitter{file: file, batchSize: opts.BatchSize, ctx: ctx, src: src}
+	e := &Emitter{file: file, batchSize: opts.BatchSize, ctx: ctx, src: src, onReject: opts.OnReject}
 	if opts.Rejects != nil {
 		e.rejects = csv.NewWriter(opts.Rejects)
 	}
@@ -180,6 +182,7 @@ type Emitter struct {
 	pending   int // records in batch
 	send      func(graph.Batch) error
 	rejects   *csv.Writer
+	onReject  func(Reject)
 	examples  []Reject
 	read      atomic.Int64
 	rejected  atomic.Int64
@@ -212,6 +215,9 @@ func (e *Emitter) Reject(r Reject) {
 	}
 	if e.rejects != nil {
 		_ = e.rejects.Write([]string{r.File, strconv.Itoa(r.Line), r.Field, r.Reason, r.Raw})
+	}
+	if e.onReject != nil {
+		e.onReject(r)
 	}
 }
 

@@ -22,7 +22,7 @@ import (
 // query cache, complexity and depth limits, introspection as configured, one error presenter
 // and one recover function.
 func (s *Server) graphqlHandler() http.Handler {
-	es := generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{status: s.status}})
+	es := generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{status: s.status, store: s.store, keys: s.keys, jobs: s.jobs}})
 	h := handler.New(es)
 	h.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
 	h.AddTransport(transport.GET{})
@@ -34,6 +34,8 @@ func (s *Server) graphqlHandler() http.Handler {
 	h.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	h.Use(extension.FixedComplexityLimit(s.cfg.ComplexityLimit))
 	h.Use(depthLimit{max: s.cfg.DepthLimit})
+	h.Use(auditExtension{})
+	h.AroundRootFields(s.authorize)
 	h.SetErrorPresenter(s.presentError)
 	h.SetRecoverFunc(func(ctx context.Context, v any) error {
 		s.log.Error("graphql panic", "request_id", RequestID(ctx), "panic", fmt.Sprint(v))

@@ -8,7 +8,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
+
+	"github.com/crosslink/crosslink/graph"
 )
 
 // Config holds the server's settings; cmd/crosslink fills it from the environment and flags.
@@ -36,27 +39,60 @@ func DefaultConfig() Config {
 	}
 }
 
-// Server is Crosslink's HTTP server.
-type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	status *Status
-	h      http.Handler
+// Deps is what the server calls into.
+type Deps struct {
+	Status *Status
+	Store  *graph.Store // the graph, API keys and the audit log
+	Policy Policy       // nil: DefaultPolicy
 }
 
-// New builds the server and its routes.
-func New(cfg Config, status *Status, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, log: log, status: status}
+// Server is Crosslink's HTTP server.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	status  *Status
+	store   *graph.Store
+	policy  Policy
+	keys    *keyCache
+	auditor *auditor
+	jobs    *graph.Jobs
+	h       http.Handler
+
+	nodeBatches atomic.Int64 // batches read by the node dataloaders
+}
+
+// New builds the server and its routes, and starts the audit log's writer: Close stops it.
+func New(cfg Config, d Deps, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg, log: log, status: d.Status, store: d.Store, policy: d.Policy}
+	if s.policy == nil {
+		s.policy = DefaultPolicy
+	}
+	s.keys = &keyCache{auth: d.Store, m: map[string]cachedKey{}}
+	s.auditor = newAuditor(d.Store, log)
+	s.jobs = graph.NewJobs(log)
 	s.h = s.routes()
 	return s
 }
+
+// Close cancels the running jobs, writes the audit entries still queued (within ctx) and stops
+// the writer.
+func (s *Server) Close(ctx context.Context) error {
+	jerr := s.jobs.Close(ctx)
+	if err := s.auditor.Close(ctx); err != nil {
+		return err
+	}
+	return jerr
+}
+
+// FlushAudit writes the audit entries queued so far (tests read the log right after a request).
+func (s *Server) FlushAudit(ctx context.Context) error { return s.auditor.flush(ctx) }
 
 // Handler is the whole HTTP handler, middleware included (tests use it with httptest).
 func (s *Server) Handler() http.Handler { return s.h }
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", s.graphqlHandler())
+	mux.Handle("/graphql", s.audited(s.authenticate(s.withLoaders(s.graphqlHandler()))))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	var h http.Handler = mux
@@ -131,6 +167,9 @@ func (s *Server) ListenAndServe(ctx context.Context, ready func(addr string)) er
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	if err := s.Close(sctx); err != nil {
+		return fmt.Errorf("write the audit log: %w", err)
 	}
 	return nil
 }

@@ -1,71 +1,20 @@
 package server_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/crosslink/crosslink/graph/graphtest"
-	"github.com/crosslink/crosslink/graph/migrations"
 	"github.com/crosslink/crosslink/server"
 )
 
-// newServer returns a server on the real test Neo4j with its schema migrated.
-func newServer(t *testing.T, cfg server.Config) *httptest.Server {
-	t.Helper()
-	store := graphtest.Open(t)
-	m, err := migrations.New(store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := m.Up(ctx); err != nil {
-		t.Fatalf("migrate up: %v", err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := server.New(cfg, &server.Status{Store: store, Schema: m, Version: "test"}, log)
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	return ts
-}
-
-type gqlResponse struct {
-	Data   json.RawMessage `json:"data"`
-	Errors []struct {
-		Message    string         `json:"message"`
-		Extensions map[string]any `json:"extensions"`
-	} `json:"errors"`
-}
-
-func postGraphQL(t *testing.T, url, query string) (int, gqlResponse) {
-	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": query})
-	resp, err := http.Post(url+"/graphql", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out gqlResponse
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatalf("decode response: %v", err)
-	}
-	return resp.StatusCode, out
-}
-
 func TestSystemQueryReadsRealVersions(t *testing.T) {
 	ts := newServer(t, server.DefaultConfig())
-	code, res := postGraphQL(t, ts.URL, `{ system { version neo4jVersion neo4jEdition gdsVersion apocVersion migrationVersion latestMigrationVersion migrationDirty } }`)
+	code, res := postGraphQL(t, ts, `{ system { version neo4jVersion neo4jEdition gdsVersion apocVersion migrationVersion latestMigrationVersion migrationDirty } }`)
 	if code != http.StatusOK || len(res.Errors) > 0 {
 		t.Fatalf("status %d, errors %+v", code, res.Errors)
 	}
@@ -109,7 +58,7 @@ func TestGraphQLRefusesBadQueries(t *testing.T) {
 		{"too deep", deep, "DEPTH_LIMIT_EXCEEDED"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, res := postGraphQL(t, ts.URL, tt.query)
+			_, res := postGraphQL(t, ts, tt.query)
 			if len(res.Errors) == 0 {
 				t.Fatalf("no error for %s", tt.query)
 			}
@@ -224,7 +173,7 @@ func TestReadyzFollowsNeo4j(t *testing.T) {
 	if code != http.StatusServiceUnavailable || r.Ready || r.Neo4j != "unreachable" {
 		t.Fatalf("Neo4j stopped: /readyz %d %+v, want 503 unreachable", code, r)
 	}
-	_, res := postGraphQL(t, ts.URL, `{ system { neo4jVersion } }`)
+	_, res := postGraphQL(t, ts, `{ system { neo4jVersion } }`)
 	if len(res.Errors) == 0 || res.Errors[0].Extensions["code"] != "UNAVAILABLE" || res.Errors[0].Extensions["retryable"] != true {
 		t.Fatalf("Neo4j stopped: system query errors %+v, want UNAVAILABLE and retryable", res.Errors)
 	}
@@ -241,7 +190,7 @@ func TestReadyzFollowsNeo4j(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 	}
-	if _, res := postGraphQL(t, ts.URL, `{ system { neo4jVersion } }`); len(res.Errors) > 0 {
+	if _, res := postGraphQL(t, ts, `{ system { neo4jVersion } }`); len(res.Errors) > 0 {
 		t.Fatalf("Neo4j back: system query errors %+v", res.Errors)
 	}
 }

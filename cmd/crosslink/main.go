@@ -59,6 +59,7 @@ Usage:
   crosslink migrate  up|down [N]|goto V|force V|version [flags]
   crosslink load     <format> <file>... [flags]
   crosslink demo     generate --scale N --seed S --out DIR [--start D --days N]
+  crosslink keys     create --role R [--partner P] [--name N] [--expires-days D] | list | revoke ID
   crosslink version
 
 Run 'crosslink <command> -h' for a command's flags. Every flag also reads an environment
@@ -79,6 +80,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runLoad(ctx, args[1:], getenv, stdout, stderr)
 	case "demo":
 		return runDemo(ctx, args[1:], getenv, stdout, stderr)
+	case "keys":
+		return runKeys(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, buildVersion())
 		return nil

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/crosslink/crosslink/graph/graphtest"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
 
 func getenvFrom(m map[string]string) func(string) string {
@@ -109,8 +110,35 @@ func TestServeEndToEnd(t *testing.T) {
 	case <-time.After(2 * time.Minute):
 		t.Fatal("serve did not start")
 	}
-	resp, err := http.Post("http://"+addr+"/graphql", "application/json",
+	// Without a key the API refuses; `crosslink keys create` makes one that works.
+	resp, err := http.Post("http://"+addr+"/graphql", "application/json", strings.NewReader(`{"query":"{ system { neo4jVersion } }"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("no key: status %d, want 401", resp.StatusCode)
+	}
+	var keyOut, keyErr bytes.Buffer
+	if code := Main(ctx, []string{"keys", "create", "--role", "analyst", "--name", "e2e"}, env, &keyOut, &keyErr); code != 0 {
+		t.Fatalf("keys create: exit %d: %s", code, keyErr.String())
+	}
+	token := strings.TrimSpace(keyOut.String())
+	keyID, _, _ := strings.Cut(strings.TrimPrefix(token, "cxk_"), "_")
+	t.Cleanup(func() {
+		var o, e bytes.Buffer
+		if code := Main(context.Background(), []string{"keys", "revoke", keyID}, env, &o, &e); code != 0 {
+			t.Errorf("keys revoke: exit %d: %s", code, e.String())
+		}
+		store := graphtest.Open(t)
+		_, _ = neo4j.ExecuteQuery(context.Background(), store.Driver(), `MATCH (n) WHERE (n:ApiKey AND n.id = $id) OR (n:AuditEntry AND n.keyId = $id) DETACH DELETE n`,
+			map[string]any{"id": keyID}, neo4j.EagerResultTransformer, neo4j.ExecuteQueryWithDatabase(store.Database()))
+	})
+	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/graphql",
 		strings.NewReader(`{"query":"{ system { neo4jVersion gdsVersion apocVersion migrationVersion latestMigrationVersion } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,5 +75,5 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	log.Info("connected to neo4j", "uri", c.neo4j.URI, "neo4j", info.Neo4jVersion, "gds", info.GDSVersion,
 		"apoc", info.APOCVersion, "migration", info.MigrationVersion, "latest_migration", info.LatestMigrationVersion)
-	return server.New(cfg, status, log).ListenAndServe(ctx, ready)
+	return server.New(cfg, server.Deps{Status: status, Store: store}, log).ListenAndServe(ctx, ready)
 }

@@ -2,6 +2,947 @@
 
 package generated
 
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/crosslink/crosslink/graph"
+)
+
+// The part of the graph to analyse.
+type AnalysisScopeInput struct {
+	Kind AnalysisScopeKind `json:"kind"`
+	// SUBGRAPH: seed entity ids (1..100).
+	Ids []string `json:"ids,omitempty"`
+	// SUBGRAPH: hops around the seeds (1..3, default 2).
+	Hops *int `json:"hops,omitempty"`
+}
+
+// A page of the audit log, newest first.
+type AuditEntryConnection struct {
+	Nodes    []graph.AuditEntry `json:"nodes"`
+	PageInfo PageInfo           `json:"pageInfo"`
+}
+
+// Narrows the audit log; every field is optional.
+type AuditFilter struct {
+	KeyID     *string `json:"keyId,omitempty"`
+	Partner   *string `json:"partner,omitempty"`
+	Operation *string `json:"operation,omitempty"`
+	// ok, error or refused.
+	Status *string `json:"status,omitempty"`
+	// Entries at or after this instant.
+	From *time.Time `json:"from,omitempty"`
+	// Entries before this instant.
+	To *time.Time `json:"to,omitempty"`
+}
+
+// What a centrality ranking is asked to do.
+type CentralityInput struct {
+	Algorithm CentralityAlgorithm `json:"algorithm"`
+	Scope     AnalysisScopeInput  `json:"scope"`
+	// How many nodes to rank (default 50, at most 500).
+	First *int `json:"first,omitempty"`
+}
+
+// What a community detection run is asked to do.
+type CommunityInput struct {
+	Algorithm CommunityAlgorithm `json:"algorithm"`
+	Scope     AnalysisScopeInput `json:"scope"`
+	// Store the membership on the graph, to list and read the run later.
+	Store *bool `json:"store,omitempty"`
+	// Leave out smaller communities.
+	MinSize *int `json:"minSize,omitempty"`
+	// How many communities to list, largest first (default 50, at most 500).
+	Top *int `json:"top,omitempty"`
+	// How many members each listed community shows, most connected first (default 50, at most 1000).
+	MembersPerCommunity *int `json:"membersPerCommunity,omitempty"`
+}
+
+// A page of stored community runs, newest first.
+type CommunityRunConnection struct {
+	Nodes    []graph.CommunityRunInfo `json:"nodes"`
+	PageInfo PageInfo                 `json:"pageInfo"`
+}
+
+// A new key and its secret token. The token is not stored and cannot be shown again.
+type CreatedAPIKey struct {
+	Key graph.APIKey `json:"key"`
+	// Send as `Authorization: Bearer <token>`.
+	Token string `json:"token"`
+}
+
+// How many relationships of one type an entity has.
+type DegreeCount struct {
+	Type  RelationshipType `json:"type"`
+	Count int              `json:"count"`
+}
+
+// Narrows what a graph query walks through. Every field is optional; the entities asked about are never filtered out.
+type GraphFilter struct {
+	// Node types allowed between the ends.
+	Types []EntityType `json:"types,omitempty"`
+	// Relationship types allowed.
+	RelationshipTypes []RelationshipType `json:"relationshipTypes,omitempty"`
+	// Transactions at or after this instant (FLOW: whose span overlaps the window).
+	From *time.Time `json:"from,omitempty"`
+	// Transactions at or before this instant.
+	To *time.Time `json:"to,omitempty"`
+	// Smallest transaction amount (FLOW total), minor units.
+	MinAmount *int64 `json:"minAmount,omitempty"`
+	// Largest transaction amount (FLOW total), minor units.
+	MaxAmount *int64 `json:"maxAmount,omitempty"`
+	// ISO-3166 alpha-2 countries a node with a country must be in.
+	Countries []string `json:"countries,omitempty"`
+}
+
+// The caller, as its key says.
+type Me struct {
+	KeyID string `json:"keyId"`
+	Name  string `json:"name"`
+	Role  Role   `json:"role"`
+	// The partner a partner key reads and writes for; null otherwise.
+	Partner *string `json:"partner,omitempty"`
+}
+
+// Tuning of a MONEY_TRAIL search.
+type MoneyTrailOptions struct {
+	// Longest gap between consecutive payments, in hours (default 720 = 30 days; at most 8760).
+	WindowHours *int `json:"windowHours,omitempty"`
+	// How much larger a payment may be than the previous one, as a fraction (default 0.05).
+	Growth *float64 `json:"growth,omitempty"`
+	// How much smaller a payment may be than the previous one, as a fraction (default 1: any).
+	MaxShrink *float64 `json:"maxShrink,omitempty"`
+	// Keep every payment in this ISO-4217 currency.
+	Currency *string `json:"currency,omitempty"`
+	// Let a trail change currency (an exchange or crypto off-ramp).
+	AnyCurrency *bool `json:"anyCurrency,omitempty"`
+	// How many trails to return (1..50, default 10).
+	Limit *int `json:"limit,omitempty"`
+}
+
+// Entry points for writing.
+type Mutation struct {
+}
+
+// What createApiKey needs.
+type NewAPIKeyInput struct {
+	Name string `json:"name"`
+	Role Role   `json:"role"`
+	// Required for PARTNER keys, refused for the others.
+	Partner *string `json:"partner,omitempty"`
+	// Lifetime in days; omitted or null: never expires.
+	ExpiresInDays *int `json:"expiresInDays,omitempty"`
+}
+
+// Where a page ends; pass endCursor as `after` for the next one.
+type PageInfo struct {
+	EndCursor   *string `json:"endCursor,omitempty"`
+	HasNextPage bool    `json:"hasNextPage"`
+}
+
+// A platform's user account: the columns of the `platform` loader's accounts file.
+type PlatformAccountInput struct {
+	Service     string  `json:"service"`
+	PlatformID  string  `json:"platformId"`
+	Username    string  `json:"username"`
+	DisplayName *string `json:"displayName,omitempty"`
+	Email       *string `json:"email,omitempty"`
+	Phone       *string `json:"phone,omitempty"`
+	PhoneRegion *string `json:"phoneRegion,omitempty"`
+	Country     *string `json:"country,omitempty"`
+	CreatedAt   *string `json:"createdAt,omitempty"`
+}
+
+// A platform's account event (login, upload, ...): the columns of the `platform` loader's events file.
+type PlatformEventInput struct {
+	Service    string `json:"service"`
+	PlatformID string `json:"platformId"`
+	// login, registration, purchase, upload, message or other.
+	Event         string  `json:"event"`
+	Timestamp     string  `json:"timestamp"`
+	IP            *string `json:"ip,omitempty"`
+	Port          *string `json:"port,omitempty"`
+	PossibleProxy *string `json:"possibleProxy,omitempty"`
+	DeviceType    *string `json:"deviceType,omitempty"`
+	DeviceID      *string `json:"deviceId,omitempty"`
+}
+
 // Entry points for reading.
 type Query struct {
+}
+
+// A page of search results, best first.
+type SearchConnection struct {
+	Hits []graph.SearchHit `json:"hits"`
+	// How many entities match, counting at most the best 1,000; -1 when more.
+	Total    int      `json:"total"`
+	PageInfo PageInfo `json:"pageInfo"`
+}
+
+// A page of payments, newest first.
+type TransactionConnection struct {
+	Rows     []graph.TransactionRow `json:"rows"`
+	PageInfo PageInfo               `json:"pageInfo"`
+}
+
+// One transaction of a bank's export: the canonical columns of the `transactions` loader (docs/formats.md), every value as text, validated exactly as a file's row is.
+type TransactionInput struct {
+	TransactionID string `json:"transactionId"`
+	// RFC 3339, or YYYY-MM-DD HH:MM:SS in UTC.
+	Timestamp string `json:"timestamp"`
+	// Decimal, positive, e.g. "25.00": payer to payee.
+	Amount string `json:"amount"`
+	// ISO-4217.
+	Currency string `json:"currency"`
+	// bank_transfer, card, msb, p2p, crypto, atm, cash or other.
+	Channel          *string `json:"channel,omitempty"`
+	Reference        *string `json:"reference,omitempty"`
+	Mcc              *string `json:"mcc,omitempty"`
+	MerchantID       *string `json:"merchantId,omitempty"`
+	MerchantName     *string `json:"merchantName,omitempty"`
+	PayerAccount     *string `json:"payerAccount,omitempty"`
+	PayeeAccount     *string `json:"payeeAccount,omitempty"`
+	PayerIban        *string `json:"payerIban,omitempty"`
+	PayeeIban        *string `json:"payeeIban,omitempty"`
+	PayerAccountType *string `json:"payerAccountType,omitempty"`
+	PayeeAccountType *string `json:"payeeAccountType,omitempty"`
+	PayerBank        *string `json:"payerBank,omitempty"`
+	PayeeBank        *string `json:"payeeBank,omitempty"`
+	PayerCustomerID  *string `json:"payerCustomerId,omitempty"`
+	PayeeCustomerID  *string `json:"payeeCustomerId,omitempty"`
+	PayerType        *string `json:"payerType,omitempty"`
+	PayeeType        *string `json:"payeeType,omitempty"`
+	PayerName        *string `json:"payerName,omitempty"`
+	PayeeName        *string `json:"payeeName,omitempty"`
+	PayerBirthDate   *string `json:"payerBirthDate,omitempty"`
+	PayerCountry     *string `json:"payerCountry,omitempty"`
+	PayeeCountry     *string `json:"payeeCountry,omitempty"`
+	PayerEmail       *string `json:"payerEmail,omitempty"`
+	PayerPhone       *string `json:"payerPhone,omitempty"`
+	PayeeEmail       *string `json:"payeeEmail,omitempty"`
+	PayeePhone       *string `json:"payeePhone,omitempty"`
+	PayerIP          *string `json:"payerIp,omitempty"`
+	PayerDeviceID    *string `json:"payerDeviceId,omitempty"`
+	PayerDeviceType  *string `json:"payerDeviceType,omitempty"`
+}
+
+// Which part of the graph an analysis runs on.
+type AnalysisScopeKind string
+
+const (
+	// Every entity except transactions; money as FLOW. A job (startCommunities, startCentrality).
+	AnalysisScopeKindWholeGraph AnalysisScopeKind = "WHOLE_GRAPH"
+	// Entities within `hops` of the seed `ids` (at most 20,000 nodes).
+	AnalysisScopeKindSubgraph AnalysisScopeKind = "SUBGRAPH"
+	// Accounts and parties joined by FLOW, weighted by money. A job (startCommunities, startCentrality).
+	AnalysisScopeKindMoneyFlow AnalysisScopeKind = "MONEY_FLOW"
+)
+
+var AllAnalysisScopeKind = []AnalysisScopeKind{
+	AnalysisScopeKindWholeGraph,
+	AnalysisScopeKindSubgraph,
+	AnalysisScopeKindMoneyFlow,
+}
+
+func (e AnalysisScopeKind) IsValid() bool {
+	switch e {
+	case AnalysisScopeKindWholeGraph, AnalysisScopeKindSubgraph, AnalysisScopeKindMoneyFlow:
+		return true
+	}
+	return false
+}
+
+func (e AnalysisScopeKind) String() string {
+	return string(e)
+}
+
+func (e *AnalysisScopeKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AnalysisScopeKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AnalysisScopeKind", str)
+	}
+	return nil
+}
+
+func (e AnalysisScopeKind) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AnalysisScopeKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AnalysisScopeKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Centrality algorithms (Neo4j GDS).
+type CentralityAlgorithm string
+
+const (
+	CentralityAlgorithmPagerank    CentralityAlgorithm = "PAGERANK"
+	CentralityAlgorithmBetweenness CentralityAlgorithm = "BETWEENNESS"
+	CentralityAlgorithmDegree      CentralityAlgorithm = "DEGREE"
+)
+
+var AllCentralityAlgorithm = []CentralityAlgorithm{
+	CentralityAlgorithmPagerank,
+	CentralityAlgorithmBetweenness,
+	CentralityAlgorithmDegree,
+}
+
+func (e CentralityAlgorithm) IsValid() bool {
+	switch e {
+	case CentralityAlgorithmPagerank, CentralityAlgorithmBetweenness, CentralityAlgorithmDegree:
+		return true
+	}
+	return false
+}
+
+func (e CentralityAlgorithm) String() string {
+	return string(e)
+}
+
+func (e *CentralityAlgorithm) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CentralityAlgorithm(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CentralityAlgorithm", str)
+	}
+	return nil
+}
+
+func (e CentralityAlgorithm) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CentralityAlgorithm) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CentralityAlgorithm) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Community detection algorithms (Neo4j GDS).
+type CommunityAlgorithm string
+
+const (
+	CommunityAlgorithmLouvain          CommunityAlgorithm = "LOUVAIN"
+	CommunityAlgorithmLeiden           CommunityAlgorithm = "LEIDEN"
+	CommunityAlgorithmWcc              CommunityAlgorithm = "WCC"
+	CommunityAlgorithmLabelPropagation CommunityAlgorithm = "LABEL_PROPAGATION"
+)
+
+var AllCommunityAlgorithm = []CommunityAlgorithm{
+	CommunityAlgorithmLouvain,
+	CommunityAlgorithmLeiden,
+	CommunityAlgorithmWcc,
+	CommunityAlgorithmLabelPropagation,
+}
+
+func (e CommunityAlgorithm) IsValid() bool {
+	switch e {
+	case CommunityAlgorithmLouvain, CommunityAlgorithmLeiden, CommunityAlgorithmWcc, CommunityAlgorithmLabelPropagation:
+		return true
+	}
+	return false
+}
+
+func (e CommunityAlgorithm) String() string {
+	return string(e)
+}
+
+func (e *CommunityAlgorithm) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CommunityAlgorithm(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CommunityAlgorithm", str)
+	}
+	return nil
+}
+
+func (e CommunityAlgorithm) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CommunityAlgorithm) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CommunityAlgorithm) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Which payments of an account.
+type Direction string
+
+const (
+	DirectionIn   Direction = "IN"
+	DirectionOut  Direction = "OUT"
+	DirectionBoth Direction = "BOTH"
+)
+
+var AllDirection = []Direction{
+	DirectionIn,
+	DirectionOut,
+	DirectionBoth,
+}
+
+func (e Direction) IsValid() bool {
+	switch e {
+	case DirectionIn, DirectionOut, DirectionBoth:
+		return true
+	}
+	return false
+}
+
+func (e Direction) String() string {
+	return string(e)
+}
+
+func (e *Direction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Direction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Direction", str)
+	}
+	return nil
+}
+
+func (e Direction) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Direction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Direction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a node is: the labels of the entity graph (FollowTheMoney-like).
+type EntityType string
+
+const (
+	EntityTypePerson       EntityType = "PERSON"
+	EntityTypeOrganization EntityType = "ORGANIZATION"
+	EntityTypeCompany      EntityType = "COMPANY"
+	EntityTypeBankAccount  EntityType = "BANK_ACCOUNT"
+	EntityTypeCryptoWallet EntityType = "CRYPTO_WALLET"
+	EntityTypeUserAccount  EntityType = "USER_ACCOUNT"
+	EntityTypeAddress      EntityType = "ADDRESS"
+	EntityTypeMerchant     EntityType = "MERCHANT"
+	EntityTypeReport       EntityType = "REPORT"
+	EntityTypeTransaction  EntityType = "TRANSACTION"
+	EntityTypeEmail        EntityType = "EMAIL"
+	EntityTypePhone        EntityType = "PHONE"
+	EntityTypeIPAddress    EntityType = "IP_ADDRESS"
+	EntityTypeDevice       EntityType = "DEVICE"
+	EntityTypeFileHash     EntityType = "FILE_HASH"
+	EntityTypeHandle       EntityType = "HANDLE"
+)
+
+var AllEntityType = []EntityType{
+	EntityTypePerson,
+	EntityTypeOrganization,
+	EntityTypeCompany,
+	EntityTypeBankAccount,
+	EntityTypeCryptoWallet,
+	EntityTypeUserAccount,
+	EntityTypeAddress,
+	EntityTypeMerchant,
+	EntityTypeReport,
+	EntityTypeTransaction,
+	EntityTypeEmail,
+	EntityTypePhone,
+	EntityTypeIPAddress,
+	EntityTypeDevice,
+	EntityTypeFileHash,
+	EntityTypeHandle,
+}
+
+func (e EntityType) IsValid() bool {
+	switch e {
+	case EntityTypePerson, EntityTypeOrganization, EntityTypeCompany, EntityTypeBankAccount, EntityTypeCryptoWallet, EntityTypeUserAccount, EntityTypeAddress, EntityTypeMerchant, EntityTypeReport, EntityTypeTransaction, EntityTypeEmail, EntityTypePhone, EntityTypeIPAddress, EntityTypeDevice, EntityTypeFileHash, EntityTypeHandle:
+		return true
+	}
+	return false
+}
+
+func (e EntityType) String() string {
+	return string(e)
+}
+
+func (e *EntityType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EntityType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EntityType", str)
+	}
+	return nil
+}
+
+func (e EntityType) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EntityType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EntityType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a job is.
+type JobState string
+
+const (
+	JobStateRunning   JobState = "RUNNING"
+	JobStateSucceeded JobState = "SUCCEEDED"
+	JobStateFailed    JobState = "FAILED"
+	JobStateCancelled JobState = "CANCELLED"
+)
+
+var AllJobState = []JobState{
+	JobStateRunning,
+	JobStateSucceeded,
+	JobStateFailed,
+	JobStateCancelled,
+}
+
+func (e JobState) IsValid() bool {
+	switch e {
+	case JobStateRunning, JobStateSucceeded, JobStateFailed, JobStateCancelled:
+		return true
+	}
+	return false
+}
+
+func (e JobState) String() string {
+	return string(e)
+}
+
+func (e *JobState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = JobState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid JobState", str)
+	}
+	return nil
+}
+
+func (e JobState) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *JobState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e JobState) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How paths between two entities are found.
+type PathKind string
+
+const (
+	// One shortest path.
+	PathKindShortest PathKind = "SHORTEST"
+	// Every shortest path (at most 50).
+	PathKindAllShortest PathKind = "ALL_SHORTEST"
+	// The k shortest loopless paths (Yen's algorithm in GDS), k ≤ 10.
+	PathKindKShortest PathKind = "K_SHORTEST"
+	// Time-respecting money paths: each payment after the previous one, within a window, the amount never growing by more than a tolerance.
+	PathKindMoneyTrail PathKind = "MONEY_TRAIL"
+)
+
+var AllPathKind = []PathKind{
+	PathKindShortest,
+	PathKindAllShortest,
+	PathKindKShortest,
+	PathKindMoneyTrail,
+}
+
+func (e PathKind) IsValid() bool {
+	switch e {
+	case PathKindShortest, PathKindAllShortest, PathKindKShortest, PathKindMoneyTrail:
+		return true
+	}
+	return false
+}
+
+func (e PathKind) String() string {
+	return string(e)
+}
+
+func (e *PathKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PathKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PathKind", str)
+	}
+	return nil
+}
+
+func (e PathKind) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PathKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PathKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What makes a path short.
+type PathWeight string
+
+const (
+	// Fewest hops (relationships; payments for MONEY_TRAIL).
+	PathWeightHops PathWeight = "HOPS"
+	// Most money: a money hop costs 1/log10(10 + amount); MONEY_TRAIL ranks by the amount delivered.
+	PathWeightAmount PathWeight = "AMOUNT"
+)
+
+var AllPathWeight = []PathWeight{
+	PathWeightHops,
+	PathWeightAmount,
+}
+
+func (e PathWeight) IsValid() bool {
+	switch e {
+	case PathWeightHops, PathWeightAmount:
+		return true
+	}
+	return false
+}
+
+func (e PathWeight) String() string {
+	return string(e)
+}
+
+func (e *PathWeight) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PathWeight(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PathWeight", str)
+	}
+	return nil
+}
+
+func (e PathWeight) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PathWeight) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PathWeight) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a relationship is. FLOW is the aggregate of the transactions from one payer to one payee in one currency.
+type RelationshipType string
+
+const (
+	RelationshipTypeHolds          RelationshipType = "HOLDS"
+	RelationshipTypeHasUserAccount RelationshipType = "HAS_USER_ACCOUNT"
+	RelationshipTypeSent           RelationshipType = "SENT"
+	RelationshipTypeTo             RelationshipType = "TO"
+	RelationshipTypeFlow           RelationshipType = "FLOW"
+	RelationshipTypeMentions       RelationshipType = "MENTIONS"
+	RelationshipTypeUsesEmail      RelationshipType = "USES_EMAIL"
+	RelationshipTypeUsesPhone      RelationshipType = "USES_PHONE"
+	RelationshipTypeUsesDevice     RelationshipType = "USES_DEVICE"
+	RelationshipTypeLoggedInFrom   RelationshipType = "LOGGED_IN_FROM"
+	RelationshipTypeHasHandle      RelationshipType = "HAS_HANDLE"
+	RelationshipTypeHasAddress     RelationshipType = "HAS_ADDRESS"
+	RelationshipTypeSubjectOf      RelationshipType = "SUBJECT_OF"
+	RelationshipTypeRecipientIn    RelationshipType = "RECIPIENT_IN"
+	RelationshipTypeVictimIn       RelationshipType = "VICTIM_IN"
+	RelationshipTypeReporterOf     RelationshipType = "REPORTER_OF"
+	RelationshipTypeRefersTo       RelationshipType = "REFERS_TO"
+	RelationshipTypeReportedFile   RelationshipType = "REPORTED_FILE"
+	RelationshipTypeOwns           RelationshipType = "OWNS"
+	RelationshipTypeDirectorOf     RelationshipType = "DIRECTOR_OF"
+	RelationshipTypeAssociateOf    RelationshipType = "ASSOCIATE_OF"
+	RelationshipTypeFamilyOf       RelationshipType = "FAMILY_OF"
+	RelationshipTypeLinkedTo       RelationshipType = "LINKED_TO"
+)
+
+var AllRelationshipType = []RelationshipType{
+	RelationshipTypeHolds,
+	RelationshipTypeHasUserAccount,
+	RelationshipTypeSent,
+	RelationshipTypeTo,
+	RelationshipTypeFlow,
+	RelationshipTypeMentions,
+	RelationshipTypeUsesEmail,
+	RelationshipTypeUsesPhone,
+	RelationshipTypeUsesDevice,
+	RelationshipTypeLoggedInFrom,
+	RelationshipTypeHasHandle,
+	RelationshipTypeHasAddress,
+	RelationshipTypeSubjectOf,
+	RelationshipTypeRecipientIn,
+	RelationshipTypeVictimIn,
+	RelationshipTypeReporterOf,
+	RelationshipTypeRefersTo,
+	RelationshipTypeReportedFile,
+	RelationshipTypeOwns,
+	RelationshipTypeDirectorOf,
+	RelationshipTypeAssociateOf,
+	RelationshipTypeFamilyOf,
+	RelationshipTypeLinkedTo,
+}
+
+func (e RelationshipType) IsValid() bool {
+	switch e {
+	case RelationshipTypeHolds, RelationshipTypeHasUserAccount, RelationshipTypeSent, RelationshipTypeTo, RelationshipTypeFlow, RelationshipTypeMentions, RelationshipTypeUsesEmail, RelationshipTypeUsesPhone, RelationshipTypeUsesDevice, RelationshipTypeLoggedInFrom, RelationshipTypeHasHandle, RelationshipTypeHasAddress, RelationshipTypeSubjectOf, RelationshipTypeRecipientIn, RelationshipTypeVictimIn, RelationshipTypeReporterOf, RelationshipTypeRefersTo, RelationshipTypeReportedFile, RelationshipTypeOwns, RelationshipTypeDirectorOf, RelationshipTypeAssociateOf, RelationshipTypeFamilyOf, RelationshipTypeLinkedTo:
+		return true
+	}
+	return false
+}
+
+func (e RelationshipType) String() string {
+	return string(e)
+}
+
+func (e *RelationshipType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RelationshipType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RelationshipType", str)
+	}
+	return nil
+}
+
+func (e RelationshipType) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RelationshipType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RelationshipType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a key may do: `admin` everything; `analyst` read the whole graph, judge matches, work cases; `partner` ingest, and read only what its own partner contributed.
+type Role string
+
+const (
+	RoleAdmin   Role = "ADMIN"
+	RoleAnalyst Role = "ANALYST"
+	RolePartner Role = "PARTNER"
+)
+
+var AllRole = []Role{
+	RoleAdmin,
+	RoleAnalyst,
+	RolePartner,
+}
+
+func (e Role) IsValid() bool {
+	switch e {
+	case RoleAdmin, RoleAnalyst, RolePartner:
+		return true
+	}
+	return false
+}
+
+func (e Role) String() string {
+	return string(e)
+}
+
+func (e *Role) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Role(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Role", str)
+	}
+	return nil
+}
+
+func (e Role) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Role) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Role) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Period of the timeline's buckets.
+type TimelinePeriod string
+
+const (
+	TimelinePeriodDay   TimelinePeriod = "DAY"
+	TimelinePeriodWeek  TimelinePeriod = "WEEK"
+	TimelinePeriodMonth TimelinePeriod = "MONTH"
+)
+
+var AllTimelinePeriod = []TimelinePeriod{
+	TimelinePeriodDay,
+	TimelinePeriodWeek,
+	TimelinePeriodMonth,
+}
+
+func (e TimelinePeriod) IsValid() bool {
+	switch e {
+	case TimelinePeriodDay, TimelinePeriodWeek, TimelinePeriodMonth:
+		return true
+	}
+	return false
+}
+
+func (e TimelinePeriod) String() string {
+	return string(e)
+}
+
+func (e *TimelinePeriod) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TimelinePeriod(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TimelinePeriod", str)
+	}
+	return nil
+}
+
+func (e TimelinePeriod) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TimelinePeriod) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TimelinePeriod) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -1,0 +1,129 @@
+package server
+
+import (
+	"strings"
+	"time"
+
+	"github.com/crosslink/crosslink/graph"
+	"github.com/crosslink/crosslink/server/generated"
+)
+
+// Conversions between GraphQL and graph types that gqlgen cannot bind by itself.
+
+func gqlRole(r graph.Role) generated.Role { return generated.Role(strings.ToUpper(string(r))) }
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func intOr(p *int, def int) int {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func pageInfo(end string, next bool) generated.PageInfo {
+	return generated.PageInfo{EndCursor: optString(end), HasNextPage: next}
+}
+
+// gqlEntityType is the GraphQL enum of a label: BankAccount is BANK_ACCOUNT.
+func gqlEntityType(l graph.Label) generated.EntityType {
+	var b strings.Builder
+	for i, r := range string(l) {
+		if i > 0 && r >= 'A' && r <= 'Z' {
+			b.WriteByte('_')
+		}
+		b.WriteRune(r)
+	}
+	return generated.EntityType(strings.ToUpper(b.String()))
+}
+
+var labelOf = func() map[generated.EntityType]graph.Label {
+	m := map[generated.EntityType]graph.Label{}
+	for _, l := range graph.Labels {
+		m[gqlEntityType(l)] = l
+	}
+	return m
+}()
+
+func labels(ts []generated.EntityType) []graph.Label {
+	out := make([]graph.Label, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, labelOf[t]) // gqlgen has checked the enum
+	}
+	return out
+}
+
+func relTypes(ts []generated.RelationshipType) []graph.RelType {
+	out := make([]graph.RelType, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, graph.RelType(t)) // the enum's values are the relationship types
+	}
+	return out
+}
+
+func timeOr(p *time.Time) time.Time {
+	if p == nil {
+		return time.Time{}
+	}
+	return *p
+}
+
+// pathFilter turns a GraphFilter into graph's.
+func pathFilter(f *generated.GraphFilter) graph.PathFilter {
+	if f == nil {
+		return graph.PathFilter{}
+	}
+	return graph.PathFilter{
+		RelTypes: relTypes(f.RelationshipTypes), Types: labels(f.Types), From: timeOr(f.From), To: timeOr(f.To),
+		MinAmount: f.MinAmount, MaxAmount: f.MaxAmount, Countries: f.Countries,
+	}
+}
+
+func analysisScope(in generated.AnalysisScopeInput) graph.AnalysisScope {
+	s := graph.AnalysisScope{Kind: graph.ScopeKind(in.Kind), IDs: in.Ids}
+	if in.Hops != nil {
+		s.Hops = *in.Hops
+	} else if s.Kind == graph.ScopeSubgraph {
+		s.Hops = 2
+	}
+	return s
+}
+
+func communityRequest(in generated.CommunityInput) graph.CommunityRequest {
+	return graph.CommunityRequest{
+		Algorithm: graph.CommunityAlgorithm(in.Algorithm), Scope: analysisScope(in.Scope), Store: deref(in.Store),
+		MinSize: deref(in.MinSize), Top: deref(in.Top), MembersPerCommunity: deref(in.MembersPerCommunity),
+	}
+}
+
+func centralityRequest(in generated.CentralityInput) graph.CentralityRequest {
+	return graph.CentralityRequest{Algorithm: graph.CentralityAlgorithm(in.Algorithm), Scope: analysisScope(in.Scope), First: deref(in.First)}
+}
+
+// synchronous refuses whole-graph scopes in a query: they run as jobs.
+func synchronous(s generated.AnalysisScopeInput, mutation string) error {
+	if s.Kind != generated.AnalysisScopeKindSubgraph {
+		return graph.Errorf(graph.EINVALID, "scope.kind: %s analyses run in the background: start one with %s and poll job(id)", s.Kind, mutation)
+	}
+	return nil
+}
