@@ -48,7 +48,24 @@ if [[ $scale != 0 ]]; then
   fi
 fi
 
+# API keys for the demo: made once per instance (the tokens cannot be read back from Neo4j, so
+# they are kept beside its data, git-ignored; `scripts/neo4j.sh reset demo` erases both).
+keys=$CROSSLINK_CACHE/neo4j/instances/demo/demo-keys.env
+if [[ ! -f $keys ]]; then
+  bin/crosslink migrate up >&2
+  {
+    echo "CROSSLINK_ADMIN_KEY=$(bin/crosslink keys create --role admin --name demo-admin)"
+    echo "CROSSLINK_ANALYST_KEY=$(bin/crosslink keys create --role analyst --name demo-analyst)"
+    echo "CROSSLINK_PARTNER_KEY=$(bin/crosslink keys create --role partner --partner demo-bank --name demo-bank)"
+  } > "$keys.tmp" 2>/dev/null
+  chmod 600 "$keys.tmp"
+  mv "$keys.tmp" "$keys"
+fi
+echo "run.sh: demo API keys (send as 'Authorization: Bearer <key>'), kept in $keys:" >&2
+sed 's/^/  /' "$keys" >&2
+
 export CROSSLINK_ADDR=${CROSSLINK_ADDR:-127.0.0.1:8080}
+export CROSSLINK_GRAPHQL_EXPLORER=${CROSSLINK_GRAPHQL_EXPLORER:-true}
 echo "run.sh: GraphQL API on http://${CROSSLINK_ADDR/127.0.0.1/localhost}/graphql (Ctrl-C stops)" >&2
 bin/crosslink serve "$@" &
 pid=$!

@@ -23,6 +23,18 @@ if [[ -n $unformatted ]]; then
 fi
 go vet ./...
 
+step "node: graphql-js for the introspection test"
+# The API's introspection is checked with the reference client library (graphql-js), pinned
+# by scripts/introspect/package-lock.json and installed from the npm registry.
+if ! command -v npm >/dev/null; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  else
+    echo "test.sh: Node.js with npm is required (apt-get install nodejs npm)" >&2; exit 1
+  fi
+fi
+npm ci --prefix scripts/introspect --no-audit --no-fund --loglevel=error >&2
+
 step "neo4j: test instance"
 export NEO4J_PASSWORD=${CROSSLINK_TEST_NEO4J_PASSWORD:-crosslink-test}
 export NEO4J_BOLT_PORT=${CROSSLINK_TEST_NEO4J_PORT:-7688}

@@ -97,7 +97,16 @@ func (d depthLimit) MutateOperationContext(_ context.Context, oc *graphql.Operat
 	if d.max <= 0 || oc.Operation == nil {
 		return nil
 	}
-	if depth := selectionDepth(oc.Operation.SelectionSet, 0, d.max); depth > d.max {
+	// Introspection (__schema, __type) is exempt: its depth is bounded by the schema, and
+	// standard clients' introspection queries nest about 15 levels.
+	var set ast.SelectionSet
+	for _, sel := range oc.Operation.SelectionSet {
+		if f, ok := sel.(*ast.Field); ok && (f.Name == "__schema" || f.Name == "__type") {
+			continue
+		}
+		set = append(set, sel)
+	}
+	if depth := selectionDepth(set, 0, d.max); depth > d.max {
 		err := gqlerror.Errorf("operation is nested deeper than the limit of %d", d.max)
 		err.Extensions = map[string]any{"code": "DEPTH_LIMIT_EXCEEDED"}
 		return err

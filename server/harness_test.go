@@ -49,7 +49,7 @@ func (s *syncBuffer) String() string {
 }
 
 // newServer starts an api; its keys and their audit entries are removed when t ends.
-func newServer(t *testing.T, cfg server.Config) *api {
+func newServer(t testing.TB, cfg server.Config) *api {
 	t.Helper()
 	store := graphtest.Open(t)
 	m, err := migrations.New(store)
@@ -94,7 +94,7 @@ func newServer(t *testing.T, cfg server.Config) *api {
 }
 
 // cypher runs a statement on the test Neo4j (test setup and cleanup only).
-func (a *api) cypher(t *testing.T, query string, params map[string]any) []*neo4j.Record {
+func (a *api) cypher(t testing.TB, query string, params map[string]any) []*neo4j.Record {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -125,7 +125,7 @@ func (r gqlResponse) code() string {
 }
 
 // do posts a GraphQL request with token ("" for none).
-func (a *api) do(t *testing.T, token, query string, vars map[string]any) (int, gqlResponse) {
+func (a *api) do(t testing.TB, token, query string, vars map[string]any) (int, gqlResponse) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequest(http.MethodPost, a.URL+"/graphql", bytes.NewReader(body))
@@ -146,7 +146,7 @@ func (a *api) do(t *testing.T, token, query string, vars map[string]any) (int, g
 }
 
 // as posts a GraphQL request with the key of role.
-func (a *api) as(t *testing.T, role graph.Role, query string, vars map[string]any) (int, gqlResponse) {
+func (a *api) as(t testing.TB, role graph.Role, query string, vars map[string]any) (int, gqlResponse) {
 	t.Helper()
 	return a.do(t, a.tokens[role], query, vars)
 }

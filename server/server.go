@@ -24,6 +24,9 @@ type Config struct {
 	ComplexityLimit int           // GraphQL query complexity limit
 	DepthLimit      int           // GraphQL selection depth limit
 	Introspection   bool          // allow GraphQL introspection (schema discovery)
+	// Explorer serves GraphiQL at GET /graphql to browsers (development: its scripts come from
+	// the jsDelivr CDN, so the page needs internet access; the API itself still needs a key).
+	Explorer bool
 }
 
 // DefaultConfig returns the documented defaults.
@@ -92,7 +95,11 @@ func (s *Server) Handler() http.Handler { return s.h }
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", s.audited(s.authenticate(s.withLoaders(s.graphqlHandler()))))
+	api := s.audited(s.authenticate(s.withLoaders(s.graphqlHandler())))
+	if s.cfg.Explorer {
+		api = explorer(api)
+	}
+	mux.Handle("/graphql", api)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	var h http.Handler = mux

@@ -49,7 +49,7 @@ func TestGraphQLRefusesBadQueries(t *testing.T) {
 	cfg := server.DefaultConfig()
 	cfg.DepthLimit = 3
 	ts := newServer(t, cfg)
-	deep := `{ __schema { types { fields { type { ofType { name } } } } } }`
+	deep := `{ communityRun(id: "x") { communities { members { id } } } }`
 	for _, tt := range []struct {
 		name, query, code string
 	}{
@@ -194,3 +194,82 @@ func TestReadyzFollowsNeo4j(t *testing.T) {
 		t.Fatalf("Neo4j back: system query errors %+v", res.Errors)
 	}
 }
+
+func TestExplorer(t *testing.T) {
+	cfg := server.DefaultConfig()
+	cfg.Explorer = true
+	ts := newServer(t, cfg)
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/graphql", nil)
+	req.Header.Set("Accept", "text/html")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") ||
+		!strings.Contains(resp.Header.Get("Content-Security-Policy"), "cdn.jsdelivr.net") {
+		t.Errorf("explorer page: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Security-Policy"))
+	}
+	// The API behind it still wants a key.
+	if code, _ := ts.do(t, "", `{ me { role } }`, nil); code != http.StatusUnauthorized {
+		t.Errorf("API without a key: %d", code)
+	}
+}
+
+// TestIntrospectionWithGraphQLJS checks the schema as standard clients see it: the
+// introspection result goes through graphql-js's buildClientSchema and validateSchema
+// (scripts/introspect, installed by scripts/test.sh with npm ci).
+func TestIntrospectionWithGraphQLJS(t *testing.T) {
+	dir := "../scripts/introspect"
+	if _, err := os.Stat(dir + "/node_modules/graphql"); err != nil {
+		if os.Getenv("CI") == "true" || os.Getenv("CROSSLINK_REQUIRE_NEO4J") == "1" {
+			t.Fatalf("graphql-js is not installed in %s: run make test (npm ci)", dir)
+		}
+		t.Skip("graphql-js not installed: run `npm ci --prefix scripts/introspect`")
+	}
+	ts := newServer(t, server.DefaultConfig())
+	body, _ := json.Marshal(map[string]any{"query": introspectionQuery})
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/graphql", strings.NewReader(string(body)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+ts.tokens["partner"])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	f := t.TempDir() + "/introspection.json"
+	out, _ := os.Create(f)
+	if _, err := out.ReadFrom(resp.Body); err != nil {
+		t.Fatal(err)
+	}
+	out.Close()
+	fields := "search,entity,neighbourhood,paths,communities,centrality,transactions,timeline,auditLog,ingestTransactions,ingestEntities,startCommunities"
+	cmd := exec.Command("node", dir+"/check.mjs", f, fields)
+	msg, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("graphql-js: %v\n%s", err, msg)
+	}
+	t.Logf("graphql-js: %s", msg)
+}
+
+// introspectionQuery is graphql-js's getIntrospectionQuery() (descriptions on).
+const introspectionQuery = `query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
+}`

@@ -34,6 +34,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.IntVar(&cfg.ComplexityLimit, "graphql-complexity", e.int("CROSSLINK_GRAPHQL_COMPLEXITY", cfg.ComplexityLimit), "GraphQL complexity limit (CROSSLINK_GRAPHQL_COMPLEXITY)")
 	fs.IntVar(&cfg.DepthLimit, "graphql-depth", e.int("CROSSLINK_GRAPHQL_DEPTH", cfg.DepthLimit), "GraphQL depth limit (CROSSLINK_GRAPHQL_DEPTH)")
 	fs.BoolVar(&cfg.Introspection, "graphql-introspection", e.bool("CROSSLINK_GRAPHQL_INTROSPECTION", cfg.Introspection), "allow GraphQL introspection (CROSSLINK_GRAPHQL_INTROSPECTION)")
+	fs.BoolVar(&cfg.Explorer, "graphql-explorer", e.bool("CROSSLINK_GRAPHQL_EXPLORER", cfg.Explorer), "serve GraphiQL at GET /graphql to browsers, for development (CROSSLINK_GRAPHQL_EXPLORER)")
 	fs.BoolVar(&migrate, "migrate", e.bool("CROSSLINK_MIGRATE", true), "apply pending migrations at start (CROSSLINK_MIGRATE)")
 	if err := parse(fs, args, e); err != nil {
 		return err
