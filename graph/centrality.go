@@ -102,7 +102,7 @@ func (s *Store) Centrality(ctx context.Context, scope Scope, req CentralityReque
 		return res, nil
 	}
 
-	config := map[string]any{"jobId": "cx-" + a.id}
+	config := map[string]any{"jobId": "cx-" + a.id, "concurrency": a.s.gdsConcurrency}
 	switch {
 	case req.Algorithm == PageRank && p.weighted:
 		config["relationshipWeightProperty"] = "w"

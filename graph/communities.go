@@ -218,7 +218,7 @@ const mutateProperty = "community"
 // modularity (-1 when GDS cannot compute it). GDS's progress of the algorithm is reported as
 // 0.2..0.7 of the run.
 func (a *analysis) detect(ctx context.Context, p *projection, alg CommunityAlgorithm) (int, float64, error) {
-	config := map[string]any{"mutateProperty": mutateProperty, "jobId": "cx-" + a.id}
+	config := map[string]any{"mutateProperty": mutateProperty, "jobId": "cx-" + a.id, "concurrency": a.s.gdsConcurrency}
 	if p.weighted && alg != WCC {
 		config["relationshipWeightProperty"] = "w"
 	}
@@ -256,7 +256,7 @@ func (a *analysis) detect(ctx context.Context, p *projection, alg CommunityAlgor
 // modularity computes the modularity of the partition in the projection (for the algorithms
 // that do not report it), or -1 when GDS cannot (e.g. a graph without relationships).
 func (a *analysis) modularity(ctx context.Context, p *projection) float64 {
-	config := map[string]any{"communityProperty": mutateProperty}
+	config := map[string]any{"communityProperty": mutateProperty, "concurrency": a.s.gdsConcurrency}
 	if p.weighted {
 		config["relationshipWeightProperty"] = "w"
 	}

@@ -61,7 +61,7 @@ func (s *Store) kShortest(ctx context.Context, p *pathPlan) (res PathResult, err
 		// maxHops after the longer are dropped.
 		ask = min(2*p.k, 2*MaxK)
 	}
-	params := map[string]any{"graph": name, "a": a, "b": b, "k": ask}
+	params := map[string]any{"graph": name, "a": a, "b": b, "k": ask, "concurrency": s.gdsConcurrency}
 	for k, v := range p.params {
 		params[k] = v
 	}
@@ -277,7 +277,7 @@ func yens(ctx context.Context, tx neo4j.ManagedTransaction, p *pathPlan, params 
 	r, err := tx.Run(ctx, `
 MATCH (a) WHERE elementId(a) = $a
 MATCH (b) WHERE elementId(b) = $b
-CALL gds.shortestPath.yens.stream($graph, {sourceNode: a, targetNode: b, k: $k, relationshipWeightProperty: 'cost'})
+CALL gds.shortestPath.yens.stream($graph, {sourceNode: a, targetNode: b, k: $k, relationshipWeightProperty: 'cost', concurrency: $concurrency})
 YIELD index, totalCost, nodeIds
 RETURN totalCost, [id IN nodeIds | gds.util.asNode(id)] AS nodes
 ORDER BY index`, params)

@@ -518,28 +518,39 @@ RETURN collect(end[0]) AS missing`, p.params)
 	return nil
 }
 
-// shortest runs SHORTEST or ALL_SHORTEST by hops as one Cypher query: Neo4j's shortest path
-// search with the filters inlined, bounded by maxHops. ALL_SHORTEST keeps one path per sequence
-// of nodes (parallel relationships, such as several logins from one IP address, would otherwise
+// shortest runs SHORTEST or ALL_SHORTEST by hops as one Cypher query: Neo4j's shortestPath /
+// allShortestPaths, bounded by maxHops, with the filters as all() predicates over the path's
+// relationships and nodes, which Neo4j evaluates while it searches from both ends at once (a
+// SHORTEST quantified path pattern searches from one end only: on a million transactions its
+// p90 was 1.5 s against 44 ms for the same pairs). ALL_SHORTEST keeps one path per sequence of
+// nodes (parallel relationships, such as several logins from one IP address, would otherwise
 // multiply it) and reads at most allShortestRaw paths.
 func (s *Store) shortest(ctx context.Context, p *pathPlan) (PathResult, error) {
-	selector, limit := "SHORTEST 1", 1
+	fn, limit := "shortestPath", 1
 	if p.kind == PathAllShortest {
-		selector, limit = "ALL SHORTEST", allShortestRaw
+		fn, limit = "allShortestPaths", allShortestRaw
 	}
 	arrow := "-"
 	if p.directed {
 		arrow = "->"
 	}
-	node := p.nodePred("n")
-	if node != "" {
-		node = "(n = b OR " + node + ")"
+	var where []string
+	if rel := p.relPred("r"); rel != "" {
+		where = append(where, "all(r IN relationships(path) WHERE "+rel+")")
+	}
+	if node := p.nodePred("n"); node != "" {
+		where = append(where, "all(n IN nodes(path) WHERE n = a OR n = b OR "+node+")")
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = "WHERE " + strings.Join(where, " AND ")
 	}
 	query := fmt.Sprintf(`
 MATCH (a:Entity {id: $from}), (b:Entity {id: $to})
-MATCH path = %s (a)(()-[r:%s]%s(n) WHERE %s){1,%d}(b)
+MATCH path = %s((a)-[:%s*1..%d]%s(b))
+%s
 RETURN nodes(path) AS nodes, relationships(path) AS rels
-LIMIT %d`, selector, p.relTypes(), arrow, allOf(p.relPred("r"), node), p.maxHops, limit)
+LIMIT %d`, fn, p.relTypes(), p.maxHops, arrow, cond, limit)
 	res, err := s.read(ctx, "find shortest paths", func(tx neo4j.ManagedTransaction) (any, error) {
 		r, err := tx.Run(ctx, query, p.params)
 		if err != nil {

@@ -29,14 +29,19 @@ type Config struct {
 	// before the error reaches the caller (default 5s), so requests fail fast while Neo4j is
 	// down.
 	RetryTime time.Duration
+	// GDSConcurrency is the number of threads each graph algorithm may use (default 1). GDS's
+	// parallel Louvain was 2.9 times slower with 4 threads than with 1 on a 2-core machine
+	// (docs/benchmarks.md): raise it only where Neo4j has cores to spare.
+	GDSConcurrency int
 }
 
 // Store is Crosslink's access to one Neo4j database. It is safe for concurrent use; a process
 // holds one Store for its lifetime.
 type Store struct {
-	driver neo4j.DriverWithContext
-	db     string
-	uri    string
+	driver         neo4j.DriverWithContext
+	db             string
+	uri            string
+	gdsConcurrency int
 }
 
 // Open connects to Neo4j and verifies that it answers with the given credentials. It returns an
@@ -69,7 +74,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, &Error{Code: EINVALID, Message: fmt.Sprintf("neo4j URI %q: %v", cfg.URI, err)}
 	}
-	s := &Store{driver: drv, db: cfg.Database, uri: cfg.URI}
+	if cfg.GDSConcurrency <= 0 {
+		cfg.GDSConcurrency = 1
+	}
+	s := &Store{driver: drv, db: cfg.Database, uri: cfg.URI, gdsConcurrency: cfg.GDSConcurrency}
 	vctx, cancel := context.WithTimeout(ctx, 2*cfg.ConnectTimeout)
 	defer cancel()
 	if err := drv.VerifyConnectivity(vctx); err != nil {

@@ -88,6 +88,7 @@ func (c *common) bind(fs *flag.FlagSet, e *env) {
 	fs.IntVar(&c.neo4j.MaxPoolSize, "neo4j-max-connections", e.int("NEO4J_MAX_CONNECTIONS", 100), "Neo4j connection pool size (NEO4J_MAX_CONNECTIONS)")
 	fs.DurationVar(&c.neo4j.ConnectTimeout, "neo4j-connect-timeout", e.dur("NEO4J_CONNECT_TIMEOUT", 5*time.Second), "timeout of one connection attempt (NEO4J_CONNECT_TIMEOUT)")
 	fs.DurationVar(&c.neo4j.RetryTime, "neo4j-retry-time", e.dur("NEO4J_RETRY_TIME", 5*time.Second), "how long a failing transaction is retried before the error is returned (NEO4J_RETRY_TIME)")
+	fs.IntVar(&c.neo4j.GDSConcurrency, "gds-concurrency", e.int("CROSSLINK_GDS_CONCURRENCY", 1), "threads per graph algorithm in Neo4j GDS (CROSSLINK_GDS_CONCURRENCY)")
 	fs.StringVar(&c.logFormat, "log-format", e.str("CROSSLINK_LOG_FORMAT", ""), "log format: text or json; default text on a terminal, json otherwise (CROSSLINK_LOG_FORMAT)")
 	fs.StringVar(&c.logLevel, "log-level", e.str("CROSSLINK_LOG_LEVEL", "info"), "log level: debug, info, warn, error (CROSSLINK_LOG_LEVEL)")
 	c.neo4j.Password = e.str("NEO4J_PASSWORD", "crosslink-local")
