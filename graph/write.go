@@ -441,7 +441,8 @@ RETURN count(r) AS written`, pattern, widenSeen("r"))
 // A transaction whose SENT or TO is still missing stays pending until a later batch brings it.
 var flowQuery = `
 UNWIND $ids AS id
-MATCH (a)-[:SENT]->(t:Transaction {id: id})-[:TO]->(b)
+MATCH (t:Entity:Transaction {id: id})
+MATCH (a)-[:SENT]->(t)-[:TO]->(b)
 WHERE t.flowPending
 REMOVE t.flowPending
 WITH a, b, t

@@ -44,7 +44,7 @@ RETURN sum(rows) AS written`
 // txUpdateQuery updates transactions that exist and that the record changes.
 var txUpdateQuery = `
 UNWIND $rows AS row
-MATCH (t:Transaction {id: row.id})
+MATCH (t:Entity:Transaction {id: row.id})
 MATCH (a:Entity {id: row.from})
 MATCH (b:Entity {id: row.to})
 SET t += row.props,
@@ -60,7 +60,7 @@ RETURN count(t) AS written`
 // changed: the latest record says who paid whom, as it says the amount.
 const txMovedQuery = `
 UNWIND $rows AS row
-MATCH (t:Transaction {id: row.id})
+MATCH (t:Entity:Transaction {id: row.id})
 OPTIONAL MATCH (x)-[s:SENT]->(t) WHERE x.id <> row.from
 OPTIONAL MATCH (t)-[o:TO]->(y) WHERE y.id <> row.to
 DELETE s, o`
