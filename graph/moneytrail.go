@@ -417,12 +417,17 @@ RETURN x, h, y`, map[string]any{"holds": holds})
 	for _, t := range trails {
 		var nodes []neo4j.Node
 		var rels []neo4j.Relationship
-		if t.start != from.self {
-			h, ok := pt.rels[from.holds[t.start]]
+		// holder is the HOLDS relationship with the id hid and the party it starts at.
+		holder := func(hid string) (neo4j.Node, neo4j.Relationship, bool) {
+			h, ok := pt.rels[hid]
 			if !ok {
-				return nil, changed
+				return neo4j.Node{}, neo4j.Relationship{}, false
 			}
 			party, ok := node(h.StartElementId)
+			return party, h, ok
+		}
+		if t.start != from.self {
+			party, h, ok := holder(from.holds[t.start])
 			if !ok {
 				return nil, changed
 			}
@@ -452,11 +457,7 @@ RETURN x, h, y`, map[string]any{"holds": holds})
 			path.Currencies = append(path.Currencies, st.currency)
 		}
 		if payee := t.last().payee; payee != to.self {
-			h, ok := pt.rels[to.holds[payee]]
-			if !ok {
-				return nil, changed
-			}
-			party, ok := node(h.StartElementId)
+			party, h, ok := holder(to.holds[payee])
 			if !ok {
 				return nil, changed
 			}

@@ -606,23 +606,28 @@ func recordPath(rec *neo4j.Record) (Path, error) {
 	if err != nil {
 		return Path{}, err
 	}
-	nodes := make([]neo4j.Node, len(rawNodes))
-	for i, v := range rawNodes {
-		n, ok := v.(neo4j.Node)
-		if !ok {
-			return Path{}, fmt.Errorf("path node %d is a %T", i, v)
-		}
-		nodes[i] = n
+	nodes, err := castAll[neo4j.Node](rawNodes, "path node")
+	if err != nil {
+		return Path{}, err
 	}
-	rels := make([]neo4j.Relationship, len(rawRels))
-	for i, v := range rawRels {
-		r, ok := v.(neo4j.Relationship)
-		if !ok {
-			return Path{}, fmt.Errorf("path relationship %d is a %T", i, v)
-		}
-		rels[i] = r
+	rels, err := castAll[neo4j.Relationship](rawRels, "path relationship")
+	if err != nil {
+		return Path{}, err
 	}
 	return buildPath(nodes, rels)
+}
+
+// castAll asserts that every value of a driver list is a T.
+func castAll[T any](vs []any, what string) ([]T, error) {
+	out := make([]T, len(vs))
+	for i, v := range vs {
+		x, ok := v.(T)
+		if !ok {
+			return nil, fmt.Errorf("%s %d is a %T", what, i, v)
+		}
+		out[i] = x
+	}
+	return out, nil
 }
 
 // buildPath makes the views of a path's nodes and of the relationships joining them.
