@@ -200,6 +200,7 @@ const (
 type TimelineQuery struct {
 	From, To time.Time // window [From, To); zero ends are open
 	First    int       // events returned, earliest first, 1..1000 (0: 200)
+	After    string    // Timeline.EndCursor of the previous page ("" for the first)
 	Bucket   string    // "day" (default), "week" (from Monday) or "month"
 }
 
@@ -231,14 +232,19 @@ type BucketAmount struct {
 
 // Timeline is an entity's events in time order with per-period counts.
 type Timeline struct {
-	Events  []TimelineEvent // the earliest First events of the window
-	HasMore bool            // more events follow in the window: narrow it, or move From
+	Events    []TimelineEvent // the earliest First events of the window (after the cursor)
+	HasMore   bool            // more events follow in the window: pass EndCursor as After
+	EndCursor string          // where this page ends; "" when it is empty
 	// Buckets count every event of the window (not only those listed), by period, oldest
 	// first, at most maxTimelineBuckets.
 	Buckets []TimelineBucket
 }
 
 const maxTimelineBuckets = 2000
+
+// timelineCursor is the kind of Timeline's cursors: an event's time (Unix nanoseconds), kind and
+// node id, the order events are listed in.
+const timelineCursor = "timeline"
 
 // timelineBuckets maps TimelineQuery.Bucket to the unit of datetime.truncate (a parameter).
 var timelineBuckets = map[string]string{"": "day", "day": "day", "week": "week", "month": "month"}
@@ -263,6 +269,18 @@ func (s *Store) Timeline(ctx context.Context, scope Scope, id string, q Timeline
 	if err := checkWindow(q.From, q.To); err != nil {
 		return Timeline{}, err
 	}
+	var afterNs, afterKind, afterID any
+	if q.After != "" {
+		parts, err := decodeCursor(timelineCursor, q.After, 3)
+		if err != nil {
+			return Timeline{}, err
+		}
+		ns, err := strconv.ParseInt(parts[0], 10, 64)
+		if err != nil || parts[1] == "" {
+			return Timeline{}, Errorf(EINVALID, "after: not a cursor of this list; pass the endCursor of the previous page")
+		}
+		afterNs, afterKind, afterID = ns, parts[1], parts[2]
+	}
 	sp, err := s.scopeParams(ctx, scope)
 	if err != nil {
 		return Timeline{}, err
@@ -270,6 +288,7 @@ func (s *Store) Timeline(ctx context.Context, scope Scope, id string, q Timeline
 	params := withParams(sp, map[string]any{
 		"id": id, "from": timeOrNil(q.From), "to": timeOrNil(q.To), "limit": first + 1, "unit": unit,
 		"maxAccounts": maxPartyAccounts, "maxBuckets": maxTimelineBuckets,
+		"afterNs": afterNs, "afterKind": afterKind, "afterId": afterID,
 	})
 	type result struct{ events, buckets []*neo4j.Record }
 	res, err := s.read(ctx, "read timeline", func(tx neo4j.ManagedTransaction) (any, error) {
@@ -301,6 +320,10 @@ func (s *Store) Timeline(ctx context.Context, scope Scope, id string, q Timeline
 			Currency: asString(m["currency"]), Detail: asString(m["detail"])}
 		e.Node, _ = asNodeView(m["node"])
 		tl.Events = append(tl.Events, e)
+	}
+	if n := len(tl.Events); n > 0 {
+		last := tl.Events[n-1]
+		tl.EndCursor = encodeCursor(timelineCursor, strconv.FormatInt(last.At.UnixNano(), 10), string(last.Kind), last.Node.ID)
 	}
 	for _, rec := range r.buckets {
 		b := TimelineBucket{Start: asTime(rec.Values[0]), Amounts: []BucketAmount{}}
@@ -377,7 +400,9 @@ func timelineEventsQuery(all bool) string {
 WHERE ` + nodeScope(all, "n") + `
 CALL (n) {
   ` + timelineEvents(all) + `
-  WITH at, kind, node, amount, currency, detail ORDER BY at, kind, node.id LIMIT $limit
+  WITH at, kind, node, amount, currency, detail, at.epochSeconds * 1000000000 + at.nanosecond AS ns
+  WHERE $afterNs IS NULL OR ns > $afterNs OR (ns = $afterNs AND (kind > $afterKind OR (kind = $afterKind AND coalesce(node.id, '') > $afterId)))
+  WITH at, kind, node, amount, currency, detail ORDER BY ns, kind, node.id LIMIT $limit
   RETURN collect({at: at, kind: kind, node: node, amount: amount, currency: currency, detail: detail}) AS events
 }
 RETURN events`

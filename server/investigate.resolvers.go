@@ -83,12 +83,16 @@ func (r *queryResolver) Transactions(ctx context.Context, account string, from *
 	return generated.TransactionConnection{Rows: page.Rows, PageInfo: pageInfo(page.EndCursor, page.HasNextPage)}, nil
 }
 
-func (r *queryResolver) Timeline(ctx context.Context, id string, from *time.Time, to *time.Time, first *int, period *generated.TimelinePeriod) (graph.Timeline, error) {
-	q := graph.TimelineQuery{From: timeOr(from), To: timeOr(to), First: intOr(first, 200)}
+func (r *queryResolver) Timeline(ctx context.Context, id string, from *time.Time, to *time.Time, first *int, after *string, period *generated.TimelinePeriod) (graph.Timeline, error) {
+	q := graph.TimelineQuery{From: timeOr(from), To: timeOr(to), First: intOr(first, 200), After: deref(after)}
 	if period != nil {
 		q.Bucket = strings.ToLower(string(*period))
 	}
 	return r.store.Timeline(ctx, scopeOf(ctx), id, q)
+}
+
+func (r *timelineResolver) PageInfo(ctx context.Context, obj *graph.Timeline) (generated.PageInfo, error) {
+	return pageInfo(obj.EndCursor, obj.HasMore), nil
 }
 
 func (r *timelineEventResolver) Kind(ctx context.Context, obj *graph.TimelineEvent) (string, error) {
@@ -118,6 +122,8 @@ func (r *Resolver) Entity() generated.EntityResolver { return &entityResolver{r}
 
 func (r *Resolver) Provenance() generated.ProvenanceResolver { return &provenanceResolver{r} }
 
+func (r *Resolver) Timeline() generated.TimelineResolver { return &timelineResolver{r} }
+
 func (r *Resolver) TimelineEvent() generated.TimelineEventResolver { return &timelineEventResolver{r} }
 
 func (r *Resolver) TransactionRow() generated.TransactionRowResolver {
@@ -127,6 +133,7 @@ func (r *Resolver) TransactionRow() generated.TransactionRowResolver {
 type (
 	entityResolver         struct{ *Resolver }
 	provenanceResolver     struct{ *Resolver }
+	timelineResolver       struct{ *Resolver }
 	timelineEventResolver  struct{ *Resolver }
 	transactionRowResolver struct{ *Resolver }
 )

@@ -2,8 +2,10 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crosslink/crosslink/graph"
 	"github.com/crosslink/crosslink/server"
@@ -131,6 +133,40 @@ func TestInvestigateOverHTTP(t *testing.T) {
 		if len(r.Timeline.Buckets) != 1 || r.Timeline.Buckets[0].Events < 2 {
 			t.Errorf("timeline = %+v", r.Timeline)
 		}
+		// The timeline pages one event at a time through every event, earliest first.
+		var kinds []string
+		after := ""
+		for page := 0; page < 20; page++ {
+			_, res := a.as(t, graph.RoleAnalyst, `query($id: ID!, $after: String) { timeline(id: $id, first: 1, after: $after) { events { kind at } pageInfo { hasNextPage endCursor } } }`,
+				map[string]any{"id": w.a[1], "after": after})
+			var p struct {
+				Timeline struct {
+					Events []struct {
+						Kind string
+						At   time.Time
+					}
+					PageInfo struct {
+						HasNextPage bool
+						EndCursor   string
+					}
+				}
+			}
+			decode(t, res, &p)
+			for _, e := range p.Timeline.Events {
+				kinds = append(kinds, e.Kind)
+			}
+			if !p.Timeline.PageInfo.HasNextPage {
+				break
+			}
+			after = p.Timeline.PageInfo.EndCursor
+		}
+		var whole []string
+		for _, e := range r.Timeline.Events {
+			whole = append(whole, e.Kind)
+		}
+		if len(kinds) < 2 || fmt.Sprint(kinds) != fmt.Sprint(whole) {
+			t.Errorf("paged timeline %v, whole %v", kinds, whole)
+		}
 		_, res = a.as(t, graph.RoleAnalyst, `query($id: ID!) { transactions(account: $id, after: "not-a-cursor") { rows { amount } } }`, map[string]any{"id": w.a[1]})
 		if res.code() != "BAD_USER_INPUT" {
 			t.Errorf("bad cursor: %+v", res.Errors)
@@ -193,6 +229,7 @@ func TestInjectionInEveryStringArgument(t *testing.T) {
 		`query($s: ID!) { transactions(account: $s) { rows { amount } } }`,
 		`query($s: String!) { transactions(account: "` + w.a[1] + `", after: $s) { rows { amount } } }`,
 		`query($s: ID!) { timeline(id: $s) { hasMore } }`,
+		`query($s: String!) { timeline(id: "` + w.a[1] + `", after: $s) { hasMore } }`,
 		`query($s: ID!) { paths(from: $s, to: "` + w.a[4] + `") { truncated } }`,
 		`query($s: ID!) { paths(from: "` + w.a[1] + `", to: $s, kind: MONEY_TRAIL) { truncated } }`,
 		`query($s: String!) { paths(from: "` + w.a[1] + `", to: "` + w.a[4] + `", filter: {countries: [$s]}) { truncated } }`,

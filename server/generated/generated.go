@@ -46,6 +46,7 @@ type ResolverRoot interface {
 	Provenance() ProvenanceResolver
 	Query() QueryResolver
 	RowError() RowErrorResolver
+	Timeline() TimelineResolver
 	TimelineEvent() TimelineEventResolver
 	TransactionRow() TransactionRowResolver
 }
@@ -299,7 +300,7 @@ type ComplexityRoot struct {
 		Paths         func(childComplexity int, from string, to string, kind *PathKind, k *int, maxHops *int, weight *PathWeight, directed *bool, filter *GraphFilter, moneyTrail *MoneyTrailOptions) int
 		Search        func(childComplexity int, text string, types []EntityType, first *int, after *string) int
 		System        func(childComplexity int) int
-		Timeline      func(childComplexity int, id string, from *time.Time, to *time.Time, first *int, period *TimelinePeriod) int
+		Timeline      func(childComplexity int, id string, from *time.Time, to *time.Time, first *int, after *string, period *TimelinePeriod) int
 		Transactions  func(childComplexity int, account string, from *time.Time, to *time.Time, direction *Direction, first *int, after *string) int
 	}
 
@@ -339,9 +340,10 @@ type ComplexityRoot struct {
 	}
 
 	Timeline struct {
-		Buckets func(childComplexity int) int
-		Events  func(childComplexity int) int
-		HasMore func(childComplexity int) int
+		Buckets  func(childComplexity int) int
+		Events   func(childComplexity int) int
+		HasMore  func(childComplexity int) int
+		PageInfo func(childComplexity int) int
 	}
 
 	TimelineBucket struct {
@@ -481,10 +483,13 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []string) ([]*graph.NodeView, error)
 	Neighbourhood(ctx context.Context, ids []string, hops *int, filter *GraphFilter, limitPerNode *int) (graph.Neighbourhood, error)
 	Transactions(ctx context.Context, account string, from *time.Time, to *time.Time, direction *Direction, first *int, after *string) (TransactionConnection, error)
-	Timeline(ctx context.Context, id string, from *time.Time, to *time.Time, first *int, period *TimelinePeriod) (graph.Timeline, error)
+	Timeline(ctx context.Context, id string, from *time.Time, to *time.Time, first *int, after *string, period *TimelinePeriod) (graph.Timeline, error)
 }
 type RowErrorResolver interface {
 	Field(ctx context.Context, obj *loaders.RowError) (*string, error)
+}
+type TimelineResolver interface {
+	PageInfo(ctx context.Context, obj *graph.Timeline) (PageInfo, error)
 }
 type TimelineEventResolver interface {
 	Kind(ctx context.Context, obj *graph.TimelineEvent) (string, error)
@@ -1646,7 +1651,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Timeline(childComplexity, args["id"].(string), args["from"].(*time.Time), args["to"].(*time.Time), args["first"].(*int), args["period"].(*TimelinePeriod)), true
+		return e.ComplexityRoot.Query.Timeline(childComplexity, args["id"].(string), args["from"].(*time.Time), args["to"].(*time.Time), args["first"].(*int), args["after"].(*string), args["period"].(*TimelinePeriod)), true
 	case "Query.transactions":
 		if e.ComplexityRoot.Query.Transactions == nil {
 			break
@@ -1802,6 +1807,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Timeline.HasMore(childComplexity), true
+	case "Timeline.pageInfo":
+		if e.ComplexityRoot.Timeline.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Timeline.PageInfo(childComplexity), true
 
 	case "TimelineBucket.amounts":
 		if e.ComplexityRoot.TimelineBucket.Amounts == nil {
@@ -2712,9 +2723,12 @@ type TimelineBucket {
 
 "An entity's events in time order, with per-period counts."
 type Timeline {
+  "The earliest ` + "`" + `first` + "`" + ` events of the window after the cursor."
   events: [TimelineEvent!]!
-  "More events follow in the window."
+  "More events follow in the window (same as pageInfo.hasNextPage)."
   hasMore: Boolean!
+  "Pass endCursor as ` + "`" + `after` + "`" + ` for the next events."
+  pageInfo: PageInfo!
   buckets: [TimelineBucket!]!
 }
 
@@ -2732,7 +2746,7 @@ extend type Query {
   "Payments of an account (or of the accounts a party holds), newest first."
   transactions(account: ID!, from: Time, to: Time, direction: Direction = BOTH, first: Int = 50, after: String): TransactionConnection!
   "An entity's timeline: payments, logins, reports, sightings; with per-period counts."
-  timeline(id: ID!, from: Time, to: Time, first: Int = 200, period: TimelinePeriod = DAY): Timeline!
+  timeline(id: ID!, from: Time, to: Time, first: Int = 200, after: String, period: TimelinePeriod = DAY): Timeline!
 }
 
 extend type Edge {
@@ -3295,6 +3309,8 @@ func (ec *executionContext) childFields_Timeline(ctx context.Context, field grap
 		return ec.fieldContext_Timeline_events(ctx, field)
 	case "hasMore":
 		return ec.fieldContext_Timeline_hasMore(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_Timeline_pageInfo(ctx, field)
 	case "buckets":
 		return ec.fieldContext_Timeline_buckets(ctx, field)
 	}
@@ -4078,14 +4094,22 @@ func (ec *executionContext) field_Query_timeline_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["first"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "period",
 		func(ctx context.Context, v any) (*TimelinePeriod, error) {
 			return ec.unmarshalOTimelinePeriod2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐTimelinePeriod(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["period"] = arg4
+	args["period"] = arg5
 	return args, nil
 }
 
@@ -8777,7 +8801,7 @@ func (ec *executionContext) _Query_timeline(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Timeline(ctx, fc.Args["id"].(string), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["first"].(*int), fc.Args["period"].(*TimelinePeriod))
+			return ec.Resolvers.Query().Timeline(ctx, fc.Args["id"].(string), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["period"].(*TimelinePeriod))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v graph.Timeline) graphql.Marshaler {
@@ -9436,6 +9460,38 @@ func (ec *executionContext) _Timeline_hasMore(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Timeline_hasMore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Timeline", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Timeline_pageInfo(ctx context.Context, field graphql.CollectedField, obj *graph.Timeline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Timeline_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Timeline().PageInfo(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Timeline_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Timeline",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Timeline_buckets(ctx context.Context, field graphql.CollectedField, obj *graph.Timeline) (ret graphql.Marshaler) {
@@ -15431,17 +15487,55 @@ func (ec *executionContext) _Timeline(ctx context.Context, sel ast.SelectionSet,
 		case "events":
 			out.Values[i] = ec._Timeline_events(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "hasMore":
 			out.Values[i] = ec._Timeline_hasMore(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "pageInfo":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Timeline_pageInfo(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "buckets":
 			out.Values[i] = ec._Timeline_buckets(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
