@@ -97,8 +97,16 @@ func (r *queryResolver) Me(ctx context.Context) (generated.Me, error) {
 	return generated.Me{KeyID: k.ID, Name: k.Name, Role: gqlRole(k.Role), Partner: optString(k.Partner)}, nil
 }
 
-func (r *queryResolver) APIKeys(ctx context.Context) ([]graph.APIKey, error) {
-	return r.store.APIKeys(ctx)
+func (r *queryResolver) APIKeys(ctx context.Context, first *int, after *string) (generated.APIKeyConnection, error) {
+	keys, err := r.store.APIKeys(ctx)
+	if err != nil {
+		return generated.APIKeyConnection{}, err
+	}
+	page, info, err := pageAfter(keys, func(k graph.APIKey) string { return k.ID }, intOr(first, 100), 1000, deref(after))
+	if err != nil {
+		return generated.APIKeyConnection{}, err
+	}
+	return generated.APIKeyConnection{Nodes: page, PageInfo: info}, nil
 }
 
 func (r *queryResolver) AuditLog(ctx context.Context, filter *generated.AuditFilter, first *int, after *string) (generated.AuditEntryConnection, error) {

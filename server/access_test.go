@@ -91,7 +91,7 @@ var operations = map[string]struct {
 }{
 	"Query.system":          {`{ system { version } }`, nil},
 	"Query.me":              {`{ me { role } }`, nil},
-	"Query.apiKeys":         {`{ apiKeys { id } }`, nil},
+	"Query.apiKeys":         {`{ apiKeys { nodes { id } } }`, nil},
 	"Query.auditLog":        {`{ auditLog(first: 1) { nodes { id } } }`, nil},
 	"Mutation.createApiKey": {`mutation { createApiKey(input: {name: "matrix", role: ANALYST, expiresInDays: 1}) { key { id } } }`, nil},
 	"Mutation.revokeApiKey": {`mutation { revokeApiKey(id: "000000000000") { id } }`, nil},
@@ -109,7 +109,7 @@ var operations = map[string]struct {
 	"Query.communityRuns": {`{ communityRuns(first: 1) { nodes { id } } }`, nil},
 	"Query.communityRun":  {`{ communityRun(id: "none") { run { id } } }`, nil},
 	"Query.job":           {`{ job(id: "job-none") { id } }`, nil},
-	"Query.jobs":          {`{ jobs { id } }`, nil},
+	"Query.jobs":          {`{ jobs { nodes { id } } }`, nil},
 
 	"Mutation.startCommunities":   {`mutation { startCommunities(input: {algorithm: WCC, scope: {kind: SUBGRAPH, ids: ["acct:none:1"]}}) { id } }`, nil},
 	"Mutation.startCentrality":    {`mutation { startCentrality(input: {algorithm: DEGREE, scope: {kind: SUBGRAPH, ids: ["acct:none:1"]}}) { id } }`, nil},
@@ -238,5 +238,52 @@ func TestAuditLog(t *testing.T) {
 	}
 	if strings.Contains(logs, secret) {
 		t.Errorf("the logs hold a variable's value")
+	}
+}
+
+// TestListsPage checks the cursor pages of the lists held in memory (API keys, jobs).
+func TestListsPage(t *testing.T) {
+	a := newServer(t, server.DefaultConfig())
+	const q = `query($after: String) { apiKeys(first: 1, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } } }`
+	seen := map[string]bool{}
+	after := ""
+	for i := 0; i < 2000; i++ {
+		_, res := a.as(t, graph.RoleAdmin, q, map[string]any{"after": after})
+		var r struct {
+			APIKeys struct {
+				Nodes    []struct{ ID string }
+				PageInfo struct {
+					HasNextPage bool
+					EndCursor   string
+				}
+			} `json:"apiKeys"`
+		}
+		if len(res.Errors) > 0 || json.Unmarshal(res.Data, &r) != nil || len(r.APIKeys.Nodes) != 1 {
+			t.Fatalf("page %d: %s %+v", i, res.Data, res.Errors)
+		}
+		id := r.APIKeys.Nodes[0].ID
+		if seen[id] {
+			t.Fatalf("key %s listed twice", id)
+		}
+		seen[id] = true
+		if !r.APIKeys.PageInfo.HasNextPage {
+			break
+		}
+		after = r.APIKeys.PageInfo.EndCursor
+	}
+	for _, k := range a.keys {
+		if !seen[k.ID] {
+			t.Errorf("key %s never listed", k.ID)
+		}
+	}
+	for _, tt := range []struct{ query, code string }{
+		{`{ apiKeys(after: "nope") { nodes { id } } }`, "BAD_USER_INPUT"},
+		{`{ apiKeys(first: 0) { nodes { id } } }`, "BAD_USER_INPUT"},
+		{`{ jobs(after: "job-nope") { nodes { id } } }`, "BAD_USER_INPUT"},
+		{`{ jobs(first: 101) { nodes { id } } }`, "BAD_USER_INPUT"},
+	} {
+		if _, res := a.as(t, graph.RoleAdmin, tt.query, nil); res.code() != tt.code {
+			t.Errorf("%s: %+v", tt.query, res.Errors)
+		}
 	}
 }

@@ -170,8 +170,12 @@ func (r *queryResolver) Job(ctx context.Context, id string) (graph.JobStatus, er
 	return r.jobs.Get(scopeOf(ctx), graph.JobID(id))
 }
 
-func (r *queryResolver) Jobs(ctx context.Context) ([]graph.JobStatus, error) {
-	return r.jobs.List(scopeOf(ctx)), nil
+func (r *queryResolver) Jobs(ctx context.Context, first *int, after *string) (generated.JobConnection, error) {
+	page, info, err := pageAfter(r.jobs.List(scopeOf(ctx)), func(j graph.JobStatus) string { return string(j.ID) }, intOr(first, 20), 100, deref(after))
+	if err != nil {
+		return generated.JobConnection{}, err
+	}
+	return generated.JobConnection{Nodes: page, PageInfo: info}, nil
 }
 
 func (r *Resolver) AnalysisScope() generated.AnalysisScopeResolver { return &analysisScopeResolver{r} }

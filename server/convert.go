@@ -127,3 +127,32 @@ func synchronous(s generated.AnalysisScopeInput, mutation string) error {
 	}
 	return nil
 }
+
+// pageAfter pages a bounded, ordered list held in memory: first items (1..max) after the one
+// whose id is after ("" for the start). The cursor is the last item's id; an unknown one is
+// BAD_USER_INPUT.
+func pageAfter[T any](items []T, id func(T) string, first, max int, after string) ([]T, generated.PageInfo, error) {
+	if first < 1 || first > max {
+		return nil, generated.PageInfo{}, graph.Errorf(graph.EINVALID, "first: must be between 1 and %d, not %d", max, first)
+	}
+	start := 0
+	if after != "" {
+		start = -1
+		for i, it := range items {
+			if id(it) == after {
+				start = i + 1
+				break
+			}
+		}
+		if start < 0 {
+			return nil, generated.PageInfo{}, graph.Errorf(graph.EINVALID, "after: not a cursor of this list (the item is gone or never was); start again without it")
+		}
+	}
+	end := min(start+first, len(items))
+	page := items[start:end]
+	last := ""
+	if len(page) > 0 {
+		last = id(page[len(page)-1])
+	}
+	return page, pageInfo(last, end < len(items)), nil
+}

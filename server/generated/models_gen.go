@@ -21,6 +21,12 @@ type AnalysisScopeInput struct {
 	Hops *int `json:"hops,omitempty"`
 }
 
+// A page of API keys, newest first.
+type APIKeyConnection struct {
+	Nodes    []graph.APIKey `json:"nodes"`
+	PageInfo PageInfo       `json:"pageInfo"`
+}
+
 // A page of the audit log, newest first.
 type AuditEntryConnection struct {
 	Nodes    []graph.AuditEntry `json:"nodes"`
@@ -97,6 +103,12 @@ type GraphFilter struct {
 	MaxAmount *int64 `json:"maxAmount,omitempty"`
 	// ISO-3166 alpha-2 countries a node with a country must be in.
 	Countries []string `json:"countries,omitempty"`
+}
+
+// A page of jobs, newest first.
+type JobConnection struct {
+	Nodes    []graph.JobStatus `json:"nodes"`
+	PageInfo PageInfo          `json:"pageInfo"`
 }
 
 // The caller, as its key says.
