@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -142,6 +143,7 @@ func (a *api) do(t testing.TB, token, query string, vars map[string]any) (int, g
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
 		t.Fatalf("decode response: %v", err)
 	}
+	_, _ = io.Copy(io.Discard, resp.Body) // read to EOF, so that the connection is kept alive
 	return resp.StatusCode, out
 }
 
