@@ -160,16 +160,7 @@ func (a *analysis) report(done float64) {
 }
 
 // with returns the scope's parameters plus kv.
-func (a *analysis) with(kv map[string]any) map[string]any {
-	out := make(map[string]any, len(a.params)+len(kv))
-	for k, v := range a.params {
-		out[k] = v
-	}
-	for k, v := range kv {
-		out[k] = v
-	}
-	return out
-}
+func (a *analysis) with(kv map[string]any) map[string]any { return withParams(a.params, kv) }
 
 // analyticsTimeout bounds one analytics statement on the server. Whole-graph runs are jobs,
 // not requests, so this is generous; cancellation stops them sooner.

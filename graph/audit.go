@@ -2,8 +2,7 @@ package graph
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 
@@ -80,11 +79,6 @@ type AuditPage struct {
 	HasNextPage bool
 }
 
-type auditCursor struct {
-	At time.Time `json:"t"`
-	ID string    `json:"i"`
-}
-
 // AuditLog reads the log newest first, first entries (1..500) after the cursor.
 func (s *Store) AuditLog(ctx context.Context, f AuditFilter, first int, after string) (AuditPage, error) {
 	if first < 1 || first > 500 {
@@ -96,11 +90,15 @@ func (s *Store) AuditLog(ctx context.Context, f AuditFilter, first int, after st
 		"afterAt": nil, "afterId": nil, "limit": int64(first + 1),
 	}
 	if after != "" {
-		c, err := decodeAuditCursor(after)
+		parts, err := decodeCursor(auditCursor, after, 2)
 		if err != nil {
 			return AuditPage{}, err
 		}
-		params["afterAt"], params["afterId"] = c.At, c.ID
+		ns, err := strconv.ParseInt(parts[0], 10, 64)
+		if err != nil || parts[1] == "" {
+			return AuditPage{}, Errorf(EINVALID, "after: not a cursor of this list; pass the endCursor of the previous page")
+		}
+		params["afterAt"], params["afterId"] = time.Unix(0, ns).UTC(), parts[1]
 	}
 	res, err := s.read(ctx, "read audit log", func(tx neo4j.ManagedTransaction) (any, error) {
 		r, err := tx.Run(ctx, `
@@ -134,20 +132,13 @@ RETURN a ORDER BY a.at DESC, a.id DESC LIMIT $limit`, params)
 	}
 	if n := len(page.Entries); n > 0 {
 		last := page.Entries[n-1]
-		b, _ := json.Marshal(auditCursor{At: last.At, ID: last.ID})
-		page.EndCursor = base64.RawURLEncoding.EncodeToString(b)
+		page.EndCursor = encodeCursor(auditCursor, strconv.FormatInt(last.At.UnixNano(), 10), last.ID)
 	}
 	return page, nil
 }
 
-func decodeAuditCursor(s string) (auditCursor, error) {
-	var c auditCursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == "" || c.At.IsZero() {
-		return c, Errorf(EINVALID, "after: not a cursor of this list")
-	}
-	return c, nil
-}
+// auditCursor is the kind of AuditLog's cursors: the last entry's time (Unix nanoseconds) and id.
+const auditCursor = "audit"
 
 func auditFromNode(n neo4j.Node) AuditEntry {
 	str := func(k string) string { s, _ := n.Props[k].(string); return s }

@@ -79,7 +79,7 @@ func (s *Store) Centrality(ctx context.Context, scope Scope, req CentralityReque
 	default:
 		return CentralityResult{}, Errorf(EINVALID, "algorithm: %q is not one of PAGERANK, BETWEENNESS, DEGREE", req.Algorithm)
 	}
-	first, err := analysisLimit("first", req.First, DefaultCentralityFirst, MaxCentralityFirst)
+	first, err := pageSize(req.First, DefaultCentralityFirst, MaxCentralityFirst, "first")
 	if err != nil {
 		return CentralityResult{}, err
 	}

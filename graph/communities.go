@@ -132,10 +132,10 @@ func (r CommunityRequest) normalise() (CommunityRequest, error) {
 		return r, Errorf(EINVALID, "algorithm: %q is not one of LOUVAIN, LEIDEN, WCC, LABEL_PROPAGATION", r.Algorithm)
 	}
 	var err error
-	if r.Top, err = analysisLimit("top", r.Top, DefaultCommunityTop, MaxCommunityTop); err != nil {
+	if r.Top, err = pageSize(r.Top, DefaultCommunityTop, MaxCommunityTop, "top"); err != nil {
 		return r, err
 	}
-	if r.MembersPerCommunity, err = analysisLimit("membersPerCommunity", r.MembersPerCommunity, DefaultCommunityMembers, MaxCommunityMembers); err != nil {
+	if r.MembersPerCommunity, err = pageSize(r.MembersPerCommunity, DefaultCommunityMembers, MaxCommunityMembers, "membersPerCommunity"); err != nil {
 		return r, err
 	}
 	switch {
@@ -145,17 +145,6 @@ func (r CommunityRequest) normalise() (CommunityRequest, error) {
 		r.MinSize = 1
 	}
 	return r, nil
-}
-
-// analysisLimit checks an optional count: 0 means def, otherwise 1..hi.
-func analysisLimit(field string, v, def, hi int) (int, error) {
-	switch {
-	case v == 0:
-		return def, nil
-	case v < 1 || v > hi:
-		return 0, Errorf(EINVALID, "%s: %d is not between 1 and %d", field, v, hi)
-	}
-	return v, nil
 }
 
 // Communities detects communities in the scope's graph as scope (the reader) sees it, and
@@ -590,7 +579,7 @@ const MaxCommunityRuns = 100
 // (default 20, at most MaxCommunityRuns) after the run whose id is after ("" for the newest).
 // It returns EINVALID for a bad first and ENOTFOUND for an unknown after.
 func (s *Store) ListCommunityRuns(ctx context.Context, scope Scope, first int, after string) ([]CommunityRunInfo, error) {
-	first, err := analysisLimit("first", first, 20, MaxCommunityRuns)
+	first, err := pageSize(first, 20, MaxCommunityRuns, "first")
 	if err != nil {
 		return nil, err
 	}
@@ -641,11 +630,11 @@ func (s *Store) ListCommunityRuns(ctx context.Context, scope Scope, first int, a
 // stored (members that were deleted since are gone). It returns ENOTFOUND for a run that does
 // not exist or that the reader may not see, and EINVALID for bad limits.
 func (s *Store) CommunityRun(ctx context.Context, scope Scope, runID string, top, members int) (CommunityResult, error) {
-	top, err := analysisLimit("top", top, DefaultCommunityTop, MaxCommunityTop)
+	top, err := pageSize(top, DefaultCommunityTop, MaxCommunityTop, "top")
 	if err != nil {
 		return CommunityResult{}, err
 	}
-	if members, err = analysisLimit("membersPerCommunity", members, DefaultCommunityMembers, MaxCommunityMembers); err != nil {
+	if members, err = pageSize(members, DefaultCommunityMembers, MaxCommunityMembers, "membersPerCommunity"); err != nil {
 		return CommunityResult{}, err
 	}
 	params := map[string]any{"partner": nil, "run": runID, "top": top, "members": members}

@@ -61,10 +61,7 @@ func (s *Store) kShortest(ctx context.Context, p *pathPlan) (res PathResult, err
 		// maxHops after the longer are dropped.
 		ask = min(2*p.k, 2*MaxK)
 	}
-	params := map[string]any{"graph": name, "a": a, "b": b, "k": ask, "concurrency": s.gdsConcurrency}
-	for k, v := range p.params {
-		params[k] = v
-	}
+	params := withParams(p.params, map[string]any{"graph": name, "a": a, "b": b, "k": ask, "concurrency": s.gdsConcurrency})
 	v, err := s.read(ctx, "find the k shortest paths", func(tx neo4j.ManagedTransaction) (any, error) {
 		return yens(ctx, tx, p, params)
 	})
@@ -176,10 +173,7 @@ RETURN DISTINCT elementId(m) AS id
 LIMIT $room`, left, p.relTypes(), right, allOf(p.relPred("r"), orEnd("m", p.nodePred("m"))))
 	seen := map[string]bool{start: true}
 	frontier := []string{start}
-	params := map[string]any{"end": end}
-	for k, v := range p.params {
-		params[k] = v
-	}
+	params := withParams(p.params, map[string]any{"end": end})
 	for level := 0; level < radius && len(frontier) > 0; level++ {
 		params["frontier"] = frontier
 		params["seen"] = seenIDs(seen)
@@ -258,10 +252,7 @@ WITH CASE WHEN m IS NULL OR $directed OR elementId(n) < elementId(m) THEN [n, m]
 WITH pair[0] AS x, pair[1] AS y, min(cost) AS cost
 WITH gds.graph.project($graph, x, y, {relationshipProperties: {cost: coalesce(cost, 1.0)}}, $config) AS g
 RETURN g.nodeCount AS nodes`, p.relTypes(), allOf(p.relPred("r")), p.hopCost("r"))
-	params := map[string]any{"ids": ids, "graph": name, "config": config, "directed": p.directed}
-	for k, v := range p.params {
-		params[k] = v
-	}
+	params := withParams(p.params, map[string]any{"ids": ids, "graph": name, "config": config, "directed": p.directed})
 	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: neo4j.AccessModeRead})
 	defer sess.Close(ctx)
 	r, err := sess.Run(ctx, query, params, neo4j.WithTxTimeout(projectionTimeout))

@@ -126,10 +126,7 @@ func (s *Store) moneyTrail(ctx context.Context, p *pathPlan) (PathResult, error)
 				rows[i] = p.trail.nextBounds(t, starts)
 				rows[i]["i"] = i
 			}
-			params := map[string]any{"rows": rows, "targets": targets, "last": level == p.maxHops, "perAccount": trailPerAccount, "room": trailWork - work}
-			for k, v := range p.params {
-				params[k] = v
-			}
+			params := withParams(p.params, map[string]any{"rows": rows, "targets": targets, "last": level == p.maxHops, "perAccount": trailPerAccount, "room": trailWork - work})
 			r, err := tx.Run(ctx, query, params)
 			if err != nil {
 				return nil, err

@@ -88,25 +88,20 @@ type PathQuery struct {
 	MoneyTrail MoneyTrailOptions
 }
 
-// PathFilter narrows the paths. The two ends are never filtered out, only what lies between.
-type PathFilter struct {
-	// RelTypes are the relationship types a path may use: RelTypes (model.go) and FLOW. Empty:
-	// every type but FLOW (see the note on FLOW above). MONEY_TRAIL follows SENT and TO and
-	// ignores it.
-	RelTypes []RelType
-	// Types are the labels a node between the ends may have (include Transaction to go through
-	// payments). Empty: any.
-	Types []Label
-	// From and To bound the time of every transaction on the path (inclusive; zero: open). A
-	// FLOW qualifies when its first..last span overlaps them.
-	From, To time.Time
-	// MinAmount and MaxAmount bound the amount (minor units) of every transaction on the path,
-	// and the total of every FLOW.
-	MinAmount, MaxAmount *int64
-	// Countries (ISO-3166 alpha-2) are the countries a node between the ends may be in: a node
-	// with a country property must have one of them; nodes without one pass.
-	Countries []string
-}
+// PathFilter narrows the paths; it is the neighbourhood's Filter, read for paths as follows.
+// The two ends are never filtered out, only what lies between.
+//   - RelTypes are the relationship types a path may use: RelTypes (model.go) and FLOW. Empty:
+//     every type but FLOW (see the note on FLOW above). MONEY_TRAIL follows SENT and TO and
+//     ignores it.
+//   - Types are the labels a node between the ends may have (include Transaction to go through
+//     payments). Empty: any.
+//   - From and To bound the time of every transaction on the path (inclusive; zero: open). A
+//     FLOW qualifies when its first..last span overlaps them.
+//   - MinAmount and MaxAmount bound the amount (minor units) of every transaction on the path,
+//     and the total of every FLOW.
+//   - Countries (ISO-3166 alpha-2) are the countries a node between the ends may be in: a node
+//     with a country property must have one of them; nodes without one pass.
+type PathFilter = Filter
 
 // MoneyTrailOptions tune a MONEY_TRAIL. A trail is payments t1..tk where t1 is paid by From (or
 // an account From HOLDS), each next payment is paid by the previous one's payee, later than it

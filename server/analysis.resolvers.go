@@ -110,7 +110,7 @@ func (r *pathResultResolver) Reason(ctx context.Context, obj *graph.PathResult) 
 }
 
 func (r *queryResolver) Paths(ctx context.Context, from string, to string, kind *generated.PathKind, k *int, maxHops *int, weight *generated.PathWeight, directed *bool, filter *generated.GraphFilter, moneyTrail *generated.MoneyTrailOptions) (graph.PathResult, error) {
-	q := graph.PathQuery{From: from, To: to, K: k, MaxHops: maxHops, Directed: deref(directed), Filter: pathFilter(filter)}
+	q := graph.PathQuery{From: from, To: to, K: k, MaxHops: maxHops, Directed: deref(directed), Filter: graphFilter(filter)}
 	if kind != nil {
 		q.Kind = graph.PathKind(*kind)
 	}

@@ -88,12 +88,12 @@ func timeOr(p *time.Time) time.Time {
 	return *p
 }
 
-// pathFilter turns a GraphFilter into graph's.
-func pathFilter(f *generated.GraphFilter) graph.PathFilter {
+// graphFilter turns a GraphFilter into graph's (neighbourhoods and paths share it).
+func graphFilter(f *generated.GraphFilter) graph.Filter {
 	if f == nil {
-		return graph.PathFilter{}
+		return graph.Filter{}
 	}
-	return graph.PathFilter{
+	return graph.Filter{
 		RelTypes: relTypes(f.RelationshipTypes), Types: labels(f.Types), From: timeOr(f.From), To: timeOr(f.To),
 		MinAmount: f.MinAmount, MaxAmount: f.MaxAmount, Countries: f.Countries,
 	}

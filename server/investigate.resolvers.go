@@ -66,9 +66,8 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []string) ([]*graph.NodeV
 }
 
 func (r *queryResolver) Neighbourhood(ctx context.Context, ids []string, hops *int, filter *generated.GraphFilter, limitPerNode *int) (graph.Neighbourhood, error) {
-	f := pathFilter(filter)
 	return r.store.Neighbourhood(ctx, scopeOf(ctx), graph.NeighbourhoodQuery{IDs: ids, Hops: intOr(hops, 1), LimitPerNode: intOr(limitPerNode, 50),
-		Filter: graph.Filter{Types: f.Types, RelTypes: f.RelTypes, From: f.From, To: f.To, MinAmount: f.MinAmount, MaxAmount: f.MaxAmount, Countries: f.Countries}})
+		Filter: graphFilter(filter)})
 }
 
 func (r *queryResolver) Transactions(ctx context.Context, account string, from *time.Time, to *time.Time, direction *generated.Direction, first *int, after *string) (generated.TransactionConnection, error) {
