@@ -6,6 +6,12 @@ package graph
 // EINVALID whose message says what is wrong with the value without repeating it: the caller
 // prefixes the place (file:line: field:), and the value itself may be personal data that must
 // not reach the logs.
+//
+// In the privacy-preserving mode a partner sends identifiers as keyed hashes of their normal
+// form ("hmac:" and 64 hex digits; resolve.KeyIdentifier, docs/privacy.md). NormalizeEmail,
+// NormalizePhone, NormalizeIBAN, NormalizeDevice and NormalizeHandle accept such a value as it
+// is, lower-cased, so that a keyed e-mail is the Email node "email:hmac:…" and links wherever
+// the same address was keyed under the same consortium key.
 
 import (
 	"errors"
@@ -24,6 +30,20 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
+// keyedPrefix starts a keyed identifier, as resolve.KeyedPrefix does.
+const keyedPrefix = "hmac:"
+
+// KeyedValue reports whether s, trimmed, is a keyed identifier: "hmac:" and 64 hex digits, in
+// any case. It returns the value lower-cased, the form resolve.KeyIdentifier writes, so that one
+// hash written in two cases is one node.
+func KeyedValue(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) != len(keyedPrefix)+64 || !strings.EqualFold(s[:len(keyedPrefix)], keyedPrefix) || !isHex(s[len(keyedPrefix):]) {
+		return "", false
+	}
+	return strings.ToLower(s), true
+}
+
 // invalidf returns an EINVALID *Error with a formatted message.
 func invalidf(format string, args ...any) *Error { return Errorf(EINVALID, format, args...) }
 
@@ -35,8 +55,12 @@ const maxEmailLen = 254
 // that it is a bare address: one @, a non-empty local part, a domain with a dot, no spaces, the
 // syntax of RFC 5322 (net/mail). It rejects display names ("Bob <b@x.org>"), comments, quoted
 // local parts and IP-literal domains. Internationalised domains are only lower-cased, not
-// converted to punycode, so one address written both ways stays two nodes.
+// converted to punycode, so one address written both ways stays two nodes. A keyed value
+// (KeyedValue) is returned as it is, lower-cased.
 func NormalizeEmail(s string) (string, error) {
+	if k, ok := KeyedValue(s); ok {
+		return k, nil
+	}
 	s = strings.ToLower(strings.TrimSpace(s))
 	switch {
 	case s == "":
@@ -91,7 +115,13 @@ func NormalizeEmail(s string) (string, error) {
 // validity tables lag behind newly allocated ranges, and rejecting a real number loses a link.
 // It is rejected when it is possible only as a local number, without its area code, because
 // its E.164 form would then be a different, wrong number.
+//
+// A keyed value (KeyedValue) is returned as it is, lower-cased, whatever the region: the
+// partner read the number in its region before keying it.
 func NormalizePhone(s, defaultRegion string) (string, error) {
+	if k, ok := KeyedValue(s); ok {
+		return k, nil
+	}
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", invalidf("empty phone number")
@@ -167,8 +197,12 @@ const maxIBANInput = 100
 // the SWIFT IBAN Registry, two check digits, the registered length for that country, only
 // letters and digits, and the ISO 13616 mod-97 checksum. It returns the compact electronic
 // form ("DE89370400440532013000"). The country-specific BBAN layout is not checked; the checksum
-// catches the typing errors that matter.
+// catches the typing errors that matter. A keyed value (KeyedValue) is returned as it is,
+// lower-cased.
 func NormalizeIBAN(s string) (string, error) {
+	if k, ok := KeyedValue(s); ok {
+		return k, nil
+	}
 	if len(s) > maxIBANInput {
 		return "", invalidf("too long for an IBAN")
 	}
@@ -486,8 +520,11 @@ const maxHandleLen = 256
 // ("@Bob_99" is "bob_99"). It folds compatibility forms (NFKC: full-width "ＢＯＢ" is "bob"),
 // trims, strips one leading '@', lower-cases, and keeps only letters (any script), combining
 // marks, digits, '.', '_' and '-'. It rejects empty handles and handles with spaces or other
-// characters.
+// characters. A keyed value (KeyedValue) is returned as it is, lower-cased.
 func NormalizeHandle(s string) (string, error) {
+	if k, ok := KeyedValue(s); ok {
+		return k, nil
+	}
 	if len(s) > 4*maxHandleLen {
 		return "", invalidf("handle longer than %d bytes", maxHandleLen)
 	}
@@ -731,8 +768,12 @@ const maxDeviceID = 1024
 //     a phone reports when tracking is limited, and would join every such phone into one.
 //   - device: any other device id, opaque, as given.
 //
-// Spaces and hyphens inside IMEIs and ICCIDs are dropped.
+// Spaces and hyphens inside IMEIs and ICCIDs are dropped. A keyed value (KeyedValue) of a known
+// kind is returned as it is, lower-cased: the kind stays clear, in the id.
 func NormalizeDevice(kind, value string) (string, error) {
+	if k, ok := KeyedValue(value); ok && ValidDeviceKind(kind) {
+		return k, nil
+	}
 	digits := func(s string) string {
 		return strings.Map(func(r rune) rune {
 			if r == ' ' || r == '-' {

@@ -33,7 +33,7 @@ func checkIdempotent(t *testing.T, f func(string) (string, error), in, got strin
 }
 
 func FuzzNormalizeEmail(f *testing.F) {
-	for _, s := range []string{" Bob@Example.ORG ", "Bob <b@x.org>", "a@b@c.org", "ÜSER@BÜCHER.de", `"a"@x.org`, "a@[1.2.3.4]", "İ@x.org"} {
+	for _, s := range []string{" Bob@Example.ORG ", "Bob <b@x.org>", "a@b@c.org", "ÜSER@BÜCHER.de", `"a"@x.org`, "a@[1.2.3.4]", "İ@x.org", "HMAC:4916600E428BB9D42515F8A6E6B7E1CA3BD611AC8C4BA9347029F09B44F336F5"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -66,7 +66,7 @@ func FuzzNormalizePhone(f *testing.F) {
 }
 
 func FuzzNormalizeIBAN(f *testing.F) {
-	for _, s := range []string{"GB82 WEST 1234 5698 7654 32", "de89-3704-0044-0532-0130-00", "GB82 WEST 1234 5698 7654 33", "XK05 1212 0123 4567 8906", "DE01"} {
+	for _, s := range []string{"GB82 WEST 1234 5698 7654 32", "de89-3704-0044-0532-0130-00", "GB82 WEST 1234 5698 7654 33", "XK05 1212 0123 4567 8906", "DE01", "HMAC:4916600E428BB9D42515F8A6E6B7E1CA3BD611AC8C4BA9347029F09B44F336F5"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -75,7 +75,7 @@ func FuzzNormalizeIBAN(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len(got) < 15 || len(got) > 34 {
+		if _, keyed := graph.KeyedValue(got); !keyed && (len(got) < 15 || len(got) > 34) {
 			t.Fatalf("NormalizeIBAN(%q) = %q: %d characters is no IBAN", s, got, len(got))
 		}
 		checkIdempotent(t, graph.NormalizeIBAN, s, got)
@@ -176,7 +176,7 @@ func FuzzFormatAmount(f *testing.F) {
 }
 
 func FuzzNormalizeHandle(f *testing.F) {
-	for _, s := range []string{"@Bob_99", "ＢＯＢ", "ΣΟΦΙΑ", "नमस्ते", "@@bob", "bob smith", "İstanbul", "ǅ"} {
+	for _, s := range []string{"@Bob_99", "ＢＯＢ", "ΣΟΦΙΑ", "नमस्ते", "@@bob", "bob smith", "İstanbul", "ǅ", "HMAC:4916600E428BB9D42515F8A6E6B7E1CA3BD611AC8C4BA9347029F09B44F336F5"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -252,7 +252,7 @@ func FuzzNormalizeDevice(f *testing.F) {
 	for _, c := range [][2]string{
 		{"imei", "49-015420-323751-8"}, {"imei", "4901542032375199"}, {"iccid", "8944 5000 0000 0000 001F"},
 		{"idfa", "6D92078A-8246-4BA4-AE5B-76104861E7DC"}, {"aaid", "00000000-0000-0000-0000-000000000000"},
-		{"device", "Pixel-7:ab12"}, {"mac", "aa:bb"},
+		{"device", "Pixel-7:ab12"}, {"mac", "aa:bb"}, {"imei", "HMAC:4916600E428BB9D42515F8A6E6B7E1CA3BD611AC8C4BA9347029F09B44F336F5"},
 	} {
 		f.Add(c[0], c[1])
 	}

@@ -697,3 +697,51 @@ func TestNormalizeDate(t *testing.T) {
 		})
 	}
 }
+
+// TestNormalizeKeyed checks the privacy-preserving mode: a keyed value ("hmac:" and 64 hex
+// digits, resolve.KeyIdentifier) passes every identifier normaliser as it is, lower-cased,
+// and anything short of one is judged as a clear value still.
+func TestNormalizeKeyed(t *testing.T) {
+	hex := "4916600e428bb9d42515f8a6e6b7e1ca3bd611ac8c4ba9347029f09b44f336f5"
+	want := "hmac:" + hex
+	normalizers := map[string]func(string) (string, error){
+		"email": graph.NormalizeEmail,
+		"phone": func(s string) (string, error) { return graph.NormalizePhone(s, "") },
+		// A region that is no country does not matter: the partner read the number before keying.
+		"phone bad region": func(s string) (string, error) { return graph.NormalizePhone(s, "EU") },
+		"iban":             graph.NormalizeIBAN,
+		"handle":           graph.NormalizeHandle,
+	}
+	for _, kind := range graph.DeviceKinds {
+		normalizers["device "+kind] = func(s string) (string, error) { return graph.NormalizeDevice(kind, s) }
+	}
+	for name, f := range normalizers {
+		for _, in := range []string{want, " " + want + " ", "HMAC:" + strings.ToUpper(hex), "Hmac:" + hex} {
+			if got, err := f(in); err != nil || got != want {
+				t.Errorf("%s(%q) = %q, %v; want %q", name, in, got, err, want)
+			}
+		}
+		for _, in := range []string{"hmac:" + hex[:63], "hmac:" + hex + "0", "hmac:" + hex[:63] + "g", "hmac: " + hex, "sha:" + hex} {
+			// The opaque device kind takes them as they are, as any other id.
+			if got, err := f(in); err == nil && (got != in || name != "device device") {
+				t.Errorf("%s(%q) = %q: taken for a keyed value", name, in, got)
+			}
+		}
+	}
+	if _, err := graph.NormalizeDevice("mac", want); err == nil {
+		t.Error("NormalizeDevice accepted a keyed value of an unknown kind")
+	}
+	if got := graph.EmailID(want); got != "email:"+want {
+		t.Errorf("EmailID = %q", got)
+	}
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{want, true}, {"  HMAC:" + strings.ToUpper(hex) + "\t", true}, {"hmac:" + hex[:62], false}, {"", false}, {"hmac:" + hex + "x", false},
+	} {
+		if got, ok := graph.KeyedValue(tt.in); ok != tt.want || ok && got != want {
+			t.Errorf("KeyedValue(%q) = %q, %v; want %v", tt.in, got, ok, tt.want)
+		}
+	}
+}

@@ -129,6 +129,10 @@ func (a PlatformAccount) Graph(ref graph.Ref, now time.Time) ([]graph.Node, []gr
 	if len(a.DisplayName) > platformMaxText {
 		return nil, nil, Fieldf("display_name", "longer than %d bytes", platformMaxText)
 	}
+	displayName, clk, fe := nameOrCLK("display_name", a.DisplayName)
+	if fe != nil {
+		return nil, nil, fe
+	}
 	var country string
 	if a.Country != "" {
 		if country, err = graph.NormalizeCountry(a.Country); err != nil {
@@ -171,7 +175,7 @@ func (a PlatformAccount) Graph(ref graph.Ref, now time.Time) ([]graph.Node, []gr
 	nodes := []graph.Node{
 		{Label: graph.LabelUserAccount, ID: ua, Ref: accRef, Props: map[string]any{
 			"service": service, "platformId": platformID, "username": a.Username,
-			"displayName": a.DisplayName, "createdAt": created, "country": country,
+			"displayName": displayName, "clk": clk, "createdAt": created, "country": country,
 		}},
 		{Label: graph.LabelHandle, ID: graph.HandleID(handle), Ref: idRef, Props: map[string]any{"value": handle}},
 	}

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crosslink/crosslink/graph"
+	"github.com/crosslink/crosslink/graph/resolve"
 )
 
 func init() { Register(&Transactions{}) }
@@ -388,6 +389,7 @@ type txSide struct {
 	customer    string
 	label       graph.Label // Person or Company
 	name        string
+	clk         string // the name (and birth date) as a CLK, "clk:<base64>", instead of name
 	birthDate   string
 	country     string
 	email       string
@@ -416,6 +418,9 @@ func newTxSide(role, account, iban, accountType, bank, customer, partyType, name
 	var err error
 	if s.account, fe = txKey(s.field("account"), account); fe != nil {
 		return nil, fe
+	}
+	if k, ok := graph.KeyedValue(s.account); ok {
+		s.account = k // one keyed number in two cases is one account
 	}
 	if iban != "" {
 		if s.iban, err = graph.NormalizeIBAN(iban); err != nil {
@@ -451,7 +456,9 @@ func newTxSide(role, account, iban, accountType, bank, customer, partyType, name
 	if fe := txText(s.field("name"), name, txMaxText); fe != nil {
 		return nil, fe
 	}
-	s.name = name
+	if s.name, s.clk, fe = nameOrCLK(s.field("name"), name); fe != nil {
+		return nil, fe
+	}
 	if birthDate != "" {
 		if s.label == graph.LabelCompany {
 			return nil, Fieldf(s.field("birth_date"), "given for a company; a birth date belongs to a person")
@@ -622,12 +629,12 @@ func (t TransactionRecord) graph(partner string, ref graph.Ref, layout Transacti
 	if payee.hasAccount() {
 		g.side(payee, partner, payeeID)
 	} else {
-		name := t.MerchantName
+		name, clk := t.MerchantName, ""
 		if name == "" {
-			name = payee.name
+			name, clk = payee.name, payee.clk
 		}
 		g.node(graph.LabelMerchant, payeeID, map[string]any{
-			"merchantId": merchantID, "name": name, "mcc": t.MCC, "country": payee.country,
+			"merchantId": merchantID, "name": name, "clk": clk, "mcc": t.MCC, "country": payee.country,
 		})
 		g.identifiers(payeeID, payee)
 	}
@@ -713,14 +720,14 @@ func (g *txGraph) side(s *txSide, partner, acct string) {
 	if s.customer != "" {
 		party := graph.PartyID(s.label, partner, s.customer)
 		g.node(s.label, party, map[string]any{
-			"customerId": s.customer, "name": s.name, "birthDate": s.birthDate, "country": s.country,
+			"customerId": s.customer, "name": s.name, "clk": s.clk, "birthDate": s.birthDate, "country": s.country,
 		})
 		g.edge(graph.RelHolds, party, acct, "", nil)
 		user = party
 	} else {
 		// Without a customer id there is no party to hang these on, and dropping them would
 		// lose what the bank knows about the holder.
-		props["holderName"], props["holderBirthDate"] = s.name, s.birthDate
+		props["holderName"], props["holderClk"], props["holderBirthDate"] = s.name, s.clk, s.birthDate
 	}
 	g.node(graph.LabelBankAccount, acct, props)
 	g.identifiers(user, s)
@@ -736,6 +743,20 @@ func (g *txGraph) identifiers(id string, s *txSide) {
 		g.node(graph.LabelPhone, graph.PhoneID(s.phone), map[string]any{"number": s.phone})
 		g.edge(graph.RelUsesPhone, id, graph.PhoneID(s.phone), "", nil)
 	}
+}
+
+// nameOrCLK reads a name column: a clear name, or in the privacy-preserving mode the CLK of the
+// name (and birth date) that a partner sends instead, "clk:" and the base64 of 128 bytes
+// (resolve.EncodeCLK, docs/privacy.md). It returns one of the two; a value that starts with
+// "clk:" and is no CLK is an error on field.
+func nameOrCLK(field, s string) (name, clk string, fe *FieldError) {
+	if !strings.HasPrefix(s, resolve.CLKPrefix) {
+		return s, "", nil
+	}
+	if _, err := resolve.DecodeCLK(s); err != nil {
+		return "", "", Fieldf(field, "%v", err)
+	}
+	return "", s, nil
 }
 
 // txKey checks a value that becomes part of an id or is matched as a key: bounded, printable,
