@@ -8,9 +8,11 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/crosslink/crosslink/graph/resolve"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
 )
@@ -42,6 +44,19 @@ type Store struct {
 	db             string
 	uri            string
 	gdsConcurrency int
+	resolveCfg     atomic.Pointer[resolve.Config]
+}
+
+// SetResolveConfig sets the resolution settings of the runs the store starts itself, after a
+// judgement or a split (the consortium key among them). Set it once, at start.
+func (s *Store) SetResolveConfig(c resolve.Config) { s.resolveCfg.Store(&c) }
+
+// ResolveConfig is what SetResolveConfig set (the defaults when nothing was).
+func (s *Store) ResolveConfig() resolve.Config {
+	if c := s.resolveCfg.Load(); c != nil {
+		return *c
+	}
+	return resolve.Config{}
 }
 
 // Open connects to Neo4j and verifies that it answers with the given credentials. It returns an

@@ -49,11 +49,12 @@ type Subgraph struct {
 }
 
 // internalProp reports whether a property is bookkeeping no reader should see as data:
-// provenance kept on nodes and relationships (shown through the provenance queries instead), and
+// provenance kept on nodes and relationships (shown through the provenance queries instead),
+// resolution's bookkeeping, and
 // ground truth from labelled data sets (gt*), which only evaluations read.
 func internalProp(k string) bool {
 	switch k {
-	case "sources", "refs", "key", "flowPending":
+	case "sources", "refs", "key", "flowPending", "resolveFingerprint":
 		return true
 	}
 	return len(k) > 2 && strings.HasPrefix(k, "gt") && k[2] >= 'A' && k[2] <= 'Z'

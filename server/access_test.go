@@ -121,6 +121,14 @@ var operations = map[string]struct {
 	"Mutation.ingestPlatformEvents":   {`mutation { ingestPlatformEvents(rows: [{service: "s", platformId: "1", event: "nope", timestamp: "bad"}]) { rejected } }`, nil},
 	"Mutation.ingestReports":          {`mutation { ingestReports(reports: ["<report/>"]) { rejected } }`, nil},
 	"Mutation.ingestEntities":         {`mutation { ingestEntities(dataset: "matrix", entities: [{id: "x", schema: "Nope"}]) { rejected } }`, nil},
+
+	"Query.resolvedEntity":         {`{ resolvedEntity(id: "re:none") { id } }`, nil},
+	"Query.matchReviews":           {`{ matchReviews(first: 1) { nodes { probability } } }`, nil},
+	"Query.judgements":             {`{ judgements(recordId: "person:none:1", first: 1) { nodes { id } } }`, nil},
+	"Mutation.judgeMatch":          {`mutation { judgeMatch(a: "person:none:1", b: "person:none:2", verdict: SAME) { judgement { id } } }`, nil},
+	"Mutation.retractJudgement":    {`mutation { retractJudgement(a: "person:none:1", b: "person:none:2") { judgement { id } } }`, nil},
+	"Mutation.splitResolvedEntity": {`mutation { splitResolvedEntity(id: "re:none", recordIds: ["person:none:1"]) { id } }`, nil},
+	"Mutation.startResolution":     {`mutation { startResolution { id } }`, nil},
 }
 
 // TestRoleMatrix calls every operation with every role and checks the policy is what is

@@ -202,6 +202,14 @@ var DefaultPolicy = Policy{
 	"Mutation.ingestPlatformEvents":   ingest,
 	"Mutation.ingestReports":          ingest,
 	"Mutation.ingestEntities":         ingest,
+
+	"Query.resolvedEntity":         analysts,
+	"Query.matchReviews":           analysts,
+	"Query.judgements":             analysts,
+	"Mutation.judgeMatch":          analysts,
+	"Mutation.retractJudgement":    analysts,
+	"Mutation.splitResolvedEntity": analysts,
+	"Mutation.startResolution":     admins,
 }
 
 // Allows reports whether role may call the root field object.field.

@@ -118,3 +118,11 @@ func ingestCSV[T any](ctx context.Context, s *graph.Store, format string, src gr
 	}
 	return loaders.IngestCSV(ctx, s, f, src, header, out, camel)
 }
+
+// ingested asks for a background resolution of what an ingest wrote, and passes its result on.
+func (r *Resolver) ingested(res loaders.IngestResult, err error) (loaders.IngestResult, error) {
+	if err == nil && res.Loaded > 0 {
+		r.queue.ask()
+	}
+	return res, err
+}

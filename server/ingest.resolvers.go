@@ -26,7 +26,7 @@ func (r *mutationResolver) IngestTransactions(ctx context.Context, rows []genera
 	if err != nil {
 		return loaders.IngestResult{}, err
 	}
-	return ingestCSV(ctx, r.store, "transactions", src, rows)
+	return r.ingested(ingestCSV(ctx, r.store, "transactions", src, rows))
 }
 
 func (r *mutationResolver) IngestPlatformAccounts(ctx context.Context, rows []generated.PlatformAccountInput, dataset *string, partner *string) (loaders.IngestResult, error) {
@@ -34,7 +34,7 @@ func (r *mutationResolver) IngestPlatformAccounts(ctx context.Context, rows []ge
 	if err != nil {
 		return loaders.IngestResult{}, err
 	}
-	return ingestCSV(ctx, r.store, "platform", src, rows)
+	return r.ingested(ingestCSV(ctx, r.store, "platform", src, rows))
 }
 
 func (r *mutationResolver) IngestPlatformEvents(ctx context.Context, rows []generated.PlatformEventInput, dataset *string, partner *string) (loaders.IngestResult, error) {
@@ -42,7 +42,7 @@ func (r *mutationResolver) IngestPlatformEvents(ctx context.Context, rows []gene
 	if err != nil {
 		return loaders.IngestResult{}, err
 	}
-	return ingestCSV(ctx, r.store, "platform", src, rows)
+	return r.ingested(ingestCSV(ctx, r.store, "platform", src, rows))
 }
 
 func (r *mutationResolver) IngestReports(ctx context.Context, reports []string, dataset *string, partner *string) (loaders.IngestResult, error) {
@@ -54,7 +54,7 @@ func (r *mutationResolver) IngestReports(ctx context.Context, reports []string, 
 	if err != nil {
 		return loaders.IngestResult{}, err
 	}
-	return loaders.IngestXML(ctx, r.store, f, src, reports)
+	return r.ingested(loaders.IngestXML(ctx, r.store, f, src, reports))
 }
 
 func (r *mutationResolver) IngestEntities(ctx context.Context, entities []map[string]any, dataset string, partner *string) (loaders.IngestResult, error) {
@@ -72,7 +72,7 @@ func (r *mutationResolver) IngestEntities(ctx context.Context, entities []map[st
 			return loaders.IngestResult{}, graph.Errorf(graph.EINVALID, "entities[%d]: %v", i, err)
 		}
 	}
-	return loaders.IngestLines(ctx, r.store, f, src, lines)
+	return r.ingested(loaders.IngestLines(ctx, r.store, f, src, lines))
 }
 
 func (r *rowErrorResolver) Field(ctx context.Context, obj *loaders.RowError) (*string, error) {

@@ -4,14 +4,17 @@ import (
 	"context"
 
 	"github.com/crosslink/crosslink/graph"
+	"github.com/crosslink/crosslink/graph/resolve"
 )
 
 // Resolver is the root of the GraphQL resolvers; it holds what they call into.
 type Resolver struct {
-	status *Status
-	store  *graph.Store
-	keys   *keyCache
-	jobs   *graph.Jobs
+	status  *Status
+	store   *graph.Store
+	keys    *keyCache
+	jobs    *graph.Jobs
+	resolve resolve.Config // entity resolution settings
+	queue   *resolveQueue  // background resolution after ingests (nil: none)
 }
 
 // startJob starts fn as a job of the caller and returns its status.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/crosslink/crosslink/graph"
+	"github.com/crosslink/crosslink/graph/resolve"
 )
 
 // Config holds the server's settings; cmd/crosslink fills it from the environment and flags.
@@ -47,6 +48,10 @@ type Deps struct {
 	Status *Status
 	Store  *graph.Store // the graph, API keys and the audit log
 	Policy Policy       // nil: DefaultPolicy
+	// Resolve configures entity resolution: the runs partners' ingests start in the background
+	// (when ResolveAfterIngest), the ones startResolution and judgements start.
+	Resolve            resolve.Config
+	ResolveAfterIngest bool
 }
 
 // Server is Crosslink's HTTP server.
@@ -59,6 +64,8 @@ type Server struct {
 	keys    *keyCache
 	auditor *auditor
 	jobs    *graph.Jobs
+	resolve resolve.Config
+	queue   *resolveQueue // nil: ingests do not start resolution
 	h       http.Handler
 
 	nodeBatches atomic.Int64 // batches read by the node dataloaders
@@ -73,6 +80,10 @@ func New(cfg Config, d Deps, log *slog.Logger) *Server {
 	s.keys = &keyCache{auth: d.Store, m: map[string]cachedKey{}}
 	s.auditor = newAuditor(d.Store, log)
 	s.jobs = graph.NewJobs(log)
+	s.resolve = d.Resolve
+	if d.ResolveAfterIngest {
+		s.queue = newResolveQueue(d.Store, d.Resolve, log)
+	}
 	s.h = s.routes()
 	return s
 }
@@ -80,6 +91,7 @@ func New(cfg Config, d Deps, log *slog.Logger) *Server {
 // Close cancels the running jobs, writes the audit entries still queued (within ctx) and stops
 // the writer.
 func (s *Server) Close(ctx context.Context) error {
+	s.queue.close()
 	jerr := s.jobs.Close(ctx)
 	if err := s.auditor.Close(ctx); err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/crosslink/crosslink/graph"
+	"github.com/crosslink/crosslink/graph/resolve"
 	"github.com/crosslink/crosslink/loaders"
 )
 
@@ -47,9 +48,13 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 	var rejectsDir string
 	var strict bool
 	var memoryMiB int
+	var resolveAfter bool
+	var rf resolveFlags
 	fs := flag.NewFlagSet("load "+format.Name(), flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c.bind(fs, e)
+	rf.bind(fs, e)
+	fs.BoolVar(&resolveAfter, "resolve", e.bool("CROSSLINK_LOAD_RESOLVE", true), "resolve the new and changed persons and organisations after the load (CROSSLINK_LOAD_RESOLVE)")
 	fs.StringVar(&opts.Partner, "partner", e.str("CROSSLINK_PARTNER", "local"), "who provides the data: bank, platform or hotline name, recorded as provenance (CROSSLINK_PARTNER)")
 	fs.StringVar(&opts.Dataset, "dataset", "", "dataset name recorded as provenance (default: the format's name)")
 	fs.IntVar(&opts.BatchSize, "batch-size", e.int("CROSSLINK_BATCH_SIZE", 10000), "records per transaction (CROSSLINK_BATCH_SIZE)")
@@ -79,9 +84,16 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
+	var rcfg resolve.Config
+	if resolveAfter && !opts.DryRun {
+		if rcfg, err = rf.config(); err != nil {
+			return err
+		}
+	}
 	var w loaders.Writer
+	var store *graph.Store
 	if !opts.DryRun {
-		store, err := c.open(ctx)
+		store, err = c.open(ctx)
 		if err != nil {
 			return err
 		}
@@ -104,6 +116,15 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 			"duration_ms", sum.Duration.Milliseconds())
 	}
 	printSummary(stdout, sums)
+	if store != nil && resolveAfter {
+		// Incremental: only the records this load added or changed are compared.
+		rep, err := store.Resolve(ctx, graph.ResolveOptions{Config: rcfg, By: "crosslink load " + format.Name()})
+		if err != nil {
+			return fmt.Errorf("load %s: the data is loaded, but resolving it failed (run 'crosslink resolve' again): %w", format.Name(), err)
+		}
+		logResolution(log, rep)
+		printResolution(stdout, rep)
+	}
 	if strict && rejected > 0 {
 		return &exitError{code: 3, msg: fmt.Sprintf("%d records rejected", rejected)}
 	}

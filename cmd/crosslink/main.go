@@ -60,6 +60,9 @@ Usage:
   crosslink load     <format> <file>... [flags]
   crosslink demo     generate --scale N --seed S --out DIR [--start D --days N]
   crosslink keys     create --role R [--partner P] [--name N] [--expires-days D] | list | revoke ID
+  crosslink hash     -format F [flags] IN.csv  key identifiers, encode names for sharing (docs/privacy.md)
+  crosslink resolve  [-full] [flags]          resolve persons and organisations across sources
+  crosslink eval     resolve [-data DIR] [-synthetic N] [-json]   measure entity resolution
   crosslink version
 
 Run 'crosslink <command> -h' for a command's flags. Every flag also reads an environment
@@ -82,6 +85,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runDemo(ctx, args[1:], getenv, stdout, stderr)
 	case "keys":
 		return runKeys(ctx, args[1:], getenv, stdout, stderr)
+	case "hash":
+		return runHash(ctx, args[1:], getenv, stdout, stderr)
+	case "eval":
+		return runEval(ctx, args[1:], getenv, stdout, stderr)
+	case "resolve":
+		return runResolve(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, buildVersion())
 		return nil

@@ -26,6 +26,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c.bind(fs, e)
+	var rf resolveFlags
+	var resolveAfterIngest bool
+	rf.bind(fs, e)
+	fs.BoolVar(&resolveAfterIngest, "resolve-after-ingest", e.bool("CROSSLINK_RESOLVE_AFTER_INGEST", true), "resolve what partners ingest, in the background (CROSSLINK_RESOLVE_AFTER_INGEST)")
 	fs.StringVar(&cfg.Addr, "addr", e.str("CROSSLINK_ADDR", cfg.Addr), "listen address (CROSSLINK_ADDR)")
 	fs.StringVar(&origins, "cors-origins", e.str("CROSSLINK_CORS_ORIGINS", ""), "comma-separated browser origins allowed to call the API; * for any (CROSSLINK_CORS_ORIGINS)")
 	fs.DurationVar(&cfg.RequestTimeout, "request-timeout", e.dur("CROSSLINK_REQUEST_TIMEOUT", cfg.RequestTimeout), "bound on one request (CROSSLINK_REQUEST_TIMEOUT)")
@@ -41,6 +45,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve takes no arguments, got %q", fs.Arg(0))
+	}
+	rcfg, err := rf.config()
+	if err != nil {
+		return err
 	}
 	for _, o := range strings.Split(origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -59,6 +67,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	defer store.Close(context.WithoutCancel(ctx))
+	store.SetResolveConfig(rcfg)
 	m, err := migrations.New(store, migrations.WithLogger(log))
 	if err != nil {
 		return err
@@ -76,5 +85,5 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	log.Info("connected to neo4j", "uri", c.neo4j.URI, "neo4j", info.Neo4jVersion, "gds", info.GDSVersion,
 		"apoc", info.APOCVersion, "migration", info.MigrationVersion, "latest_migration", info.LatestMigrationVersion)
-	return server.New(cfg, server.Deps{Status: status, Store: store}, log).ListenAndServe(ctx, ready)
+	return server.New(cfg, server.Deps{Status: status, Store: store, Resolve: rcfg, ResolveAfterIngest: resolveAfterIngest}, log).ListenAndServe(ctx, ready)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/crosslink/crosslink/graph"
+	"github.com/crosslink/crosslink/graph/resolve"
 	"github.com/crosslink/crosslink/loaders"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -40,11 +41,16 @@ type ResolverRoot interface {
 	Entity() EntityResolver
 	IngestResult() IngestResultResolver
 	Job() JobResolver
+	Judgement() JudgementResolver
+	Match() MatchResolver
+	MatchEvidence() MatchEvidenceResolver
 	Mutation() MutationResolver
 	Node() NodeResolver
 	PathResult() PathResultResolver
 	Provenance() ProvenanceResolver
 	Query() QueryResolver
+	ResolutionRun() ResolutionRunResolver
+	ResolvedEntity() ResolvedEntityResolver
 	RowError() RowErrorResolver
 	Timeline() TimelineResolver
 	TimelineEvent() TimelineEventResolver
@@ -186,10 +192,12 @@ type ComplexityRoot struct {
 	}
 
 	Entity struct {
-		Degree      func(childComplexity int) int
-		Identifiers func(childComplexity int) int
-		Node        func(childComplexity int) int
-		Provenance  func(childComplexity int) int
+		Degree         func(childComplexity int) int
+		Identifiers    func(childComplexity int) int
+		Matches        func(childComplexity int) int
+		Node           func(childComplexity int) int
+		Provenance     func(childComplexity int) int
+		ResolvedEntity func(childComplexity int) int
 	}
 
 	IngestResult struct {
@@ -210,6 +218,7 @@ type ComplexityRoot struct {
 		ID          func(childComplexity int) int
 		Kind        func(childComplexity int) int
 		Progress    func(childComplexity int) int
+		Resolution  func(childComplexity int) int
 		StartedAt   func(childComplexity int) int
 		State       func(childComplexity int) int
 	}
@@ -217,6 +226,50 @@ type ComplexityRoot struct {
 	JobConnection struct {
 		Nodes    func(childComplexity int) int
 		PageInfo func(childComplexity int) int
+	}
+
+	Judgement struct {
+		A       func(childComplexity int) int
+		At      func(childComplexity int) int
+		B       func(childComplexity int) int
+		By      func(childComplexity int) int
+		ID      func(childComplexity int) int
+		Note    func(childComplexity int) int
+		Verdict func(childComplexity int) int
+	}
+
+	JudgementConnection struct {
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	JudgementResult struct {
+		Judgement func(childComplexity int) int
+		Run       func(childComplexity int) int
+	}
+
+	Match struct {
+		A           func(childComplexity int) int
+		B           func(childComplexity int) int
+		Evidence    func(childComplexity int) int
+		Judgement   func(childComplexity int) int
+		Probability func(childComplexity int) int
+		Reason      func(childComplexity int) int
+		ScoredAt    func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Weight      func(childComplexity int) int
+	}
+
+	MatchConnection struct {
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	MatchEvidence struct {
+		Detail func(childComplexity int) int
+		Field  func(childComplexity int) int
+		Level  func(childComplexity int) int
+		Weight func(childComplexity int) int
 	}
 
 	Me struct {
@@ -241,9 +294,13 @@ type ComplexityRoot struct {
 		IngestPlatformEvents   func(childComplexity int, rows []PlatformEventInput, dataset *string, partner *string) int
 		IngestReports          func(childComplexity int, reports []string, dataset *string, partner *string) int
 		IngestTransactions     func(childComplexity int, rows []TransactionInput, dataset *string, partner *string) int
+		JudgeMatch             func(childComplexity int, a string, b string, verdict Verdict, note *string) int
+		RetractJudgement       func(childComplexity int, a string, b string) int
 		RevokeAPIKey           func(childComplexity int, id string) int
+		SplitResolvedEntity    func(childComplexity int, id string, recordIds []string, note *string) int
 		StartCentrality        func(childComplexity int, input CentralityInput) int
 		StartCommunities       func(childComplexity int, input CommunityInput) int
+		StartResolution        func(childComplexity int, full *bool) int
 	}
 
 	Neighbourhood struct {
@@ -294,30 +351,60 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APIKeys       func(childComplexity int, first *int, after *string) int
-		AuditLog      func(childComplexity int, filter *AuditFilter, first *int, after *string) int
-		Centrality    func(childComplexity int, input CentralityInput) int
-		Communities   func(childComplexity int, input CommunityInput) int
-		CommunityRun  func(childComplexity int, id string, top *int, membersPerCommunity *int) int
-		CommunityRuns func(childComplexity int, first *int, after *string) int
-		Entity        func(childComplexity int, id string) int
-		Job           func(childComplexity int, id string) int
-		Jobs          func(childComplexity int, first *int, after *string) int
-		Me            func(childComplexity int) int
-		Neighbourhood func(childComplexity int, ids []string, hops *int, filter *GraphFilter, limitPerNode *int) int
-		Node          func(childComplexity int, id string) int
-		Nodes         func(childComplexity int, ids []string) int
-		Paths         func(childComplexity int, from string, to string, kind *PathKind, k *int, maxHops *int, weight *PathWeight, directed *bool, filter *GraphFilter, moneyTrail *MoneyTrailOptions) int
-		Search        func(childComplexity int, text string, types []EntityType, first *int, after *string) int
-		System        func(childComplexity int) int
-		Timeline      func(childComplexity int, id string, from *time.Time, to *time.Time, first *int, after *string, period *TimelinePeriod) int
-		Transactions  func(childComplexity int, account string, from *time.Time, to *time.Time, direction *Direction, first *int, after *string) int
+		APIKeys        func(childComplexity int, first *int, after *string) int
+		AuditLog       func(childComplexity int, filter *AuditFilter, first *int, after *string) int
+		Centrality     func(childComplexity int, input CentralityInput) int
+		Communities    func(childComplexity int, input CommunityInput) int
+		CommunityRun   func(childComplexity int, id string, top *int, membersPerCommunity *int) int
+		CommunityRuns  func(childComplexity int, first *int, after *string) int
+		Entity         func(childComplexity int, id string) int
+		Job            func(childComplexity int, id string) int
+		Jobs           func(childComplexity int, first *int, after *string) int
+		Judgements     func(childComplexity int, recordID *string, first *int, after *string) int
+		MatchReviews   func(childComplexity int, first *int, after *string) int
+		Me             func(childComplexity int) int
+		Neighbourhood  func(childComplexity int, ids []string, hops *int, filter *GraphFilter, limitPerNode *int) int
+		Node           func(childComplexity int, id string) int
+		Nodes          func(childComplexity int, ids []string) int
+		Paths          func(childComplexity int, from string, to string, kind *PathKind, k *int, maxHops *int, weight *PathWeight, directed *bool, filter *GraphFilter, moneyTrail *MoneyTrailOptions) int
+		ResolvedEntity func(childComplexity int, id string) int
+		Search         func(childComplexity int, text string, types []EntityType, first *int, after *string) int
+		System         func(childComplexity int) int
+		Timeline       func(childComplexity int, id string, from *time.Time, to *time.Time, first *int, after *string, period *TimelinePeriod) int
+		Transactions   func(childComplexity int, account string, from *time.Time, to *time.Time, direction *Direction, first *int, after *string) int
 	}
 
 	Ranked struct {
 		Node  func(childComplexity int) int
 		Rank  func(childComplexity int) int
 		Score func(childComplexity int) int
+	}
+
+	ResolutionRun struct {
+		Candidates         func(childComplexity int) int
+		Clusters           func(childComplexity int) int
+		EntitiesRemoved    func(childComplexity int) int
+		EntitiesWritten    func(childComplexity int) int
+		Finished           func(childComplexity int) int
+		Linked             func(childComplexity int) int
+		MembershipsChanged func(childComplexity int) int
+		Mode               func(childComplexity int) int
+		PairsWritten       func(childComplexity int) int
+		Pending            func(childComplexity int) int
+		Records            func(childComplexity int) int
+		Review             func(childComplexity int) int
+		RunID              func(childComplexity int) int
+		Started            func(childComplexity int) int
+	}
+
+	ResolvedEntity struct {
+		ID        func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		Links     func(childComplexity int) int
+		Members   func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Size      func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
 	}
 
 	RowError struct {
@@ -435,6 +522,8 @@ type EdgeResolver interface {
 }
 type EntityResolver interface {
 	Degree(ctx context.Context, obj *graph.EntityDetail) ([]DegreeCount, error)
+	ResolvedEntity(ctx context.Context, obj *graph.EntityDetail) (*graph.ResolvedEntityView, error)
+	Matches(ctx context.Context, obj *graph.EntityDetail) ([]graph.MatchView, error)
 }
 type IngestResultResolver interface {
 	Errors(ctx context.Context, obj *loaders.IngestResult) ([]loaders.RowError, error)
@@ -449,6 +538,24 @@ type JobResolver interface {
 	ErrorCode(ctx context.Context, obj *graph.JobStatus) (*string, error)
 	Communities(ctx context.Context, obj *graph.JobStatus) (*graph.CommunityResult, error)
 	Centrality(ctx context.Context, obj *graph.JobStatus) (*graph.CentralityResult, error)
+	Resolution(ctx context.Context, obj *graph.JobStatus) (*graph.ResolveReport, error)
+}
+type JudgementResolver interface {
+	Verdict(ctx context.Context, obj *graph.JudgementView) (JudgementVerdict, error)
+
+	Note(ctx context.Context, obj *graph.JudgementView) (*string, error)
+}
+type MatchResolver interface {
+	A(ctx context.Context, obj *graph.MatchView) (graph.NodeView, error)
+	B(ctx context.Context, obj *graph.MatchView) (graph.NodeView, error)
+
+	Status(ctx context.Context, obj *graph.MatchView) (MatchStatus, error)
+	Reason(ctx context.Context, obj *graph.MatchView) (*string, error)
+
+	ScoredAt(ctx context.Context, obj *graph.MatchView) (*time.Time, error)
+}
+type MatchEvidenceResolver interface {
+	Detail(ctx context.Context, obj *resolve.Evidence) (*string, error)
 }
 type MutationResolver interface {
 	CreateAPIKey(ctx context.Context, input NewAPIKeyInput) (CreatedAPIKey, error)
@@ -462,6 +569,10 @@ type MutationResolver interface {
 	IngestPlatformEvents(ctx context.Context, rows []PlatformEventInput, dataset *string, partner *string) (loaders.IngestResult, error)
 	IngestReports(ctx context.Context, reports []string, dataset *string, partner *string) (loaders.IngestResult, error)
 	IngestEntities(ctx context.Context, entities []map[string]any, dataset string, partner *string) (loaders.IngestResult, error)
+	JudgeMatch(ctx context.Context, a string, b string, verdict Verdict, note *string) (JudgementResult, error)
+	RetractJudgement(ctx context.Context, a string, b string) (JudgementResult, error)
+	SplitResolvedEntity(ctx context.Context, id string, recordIds []string, note *string) (graph.ResolveReport, error)
+	StartResolution(ctx context.Context, full *bool) (graph.JobStatus, error)
 }
 type NodeResolver interface {
 	Type(ctx context.Context, obj *graph.NodeView) (EntityType, error)
@@ -494,6 +605,22 @@ type QueryResolver interface {
 	Neighbourhood(ctx context.Context, ids []string, hops *int, filter *GraphFilter, limitPerNode *int) (graph.Neighbourhood, error)
 	Transactions(ctx context.Context, account string, from *time.Time, to *time.Time, direction *Direction, first *int, after *string) (TransactionConnection, error)
 	Timeline(ctx context.Context, id string, from *time.Time, to *time.Time, first *int, after *string, period *TimelinePeriod) (graph.Timeline, error)
+	ResolvedEntity(ctx context.Context, id string) (graph.ResolvedEntityView, error)
+	MatchReviews(ctx context.Context, first *int, after *string) (MatchConnection, error)
+	Judgements(ctx context.Context, recordID *string, first *int, after *string) (JudgementConnection, error)
+}
+type ResolutionRunResolver interface {
+	Records(ctx context.Context, obj *graph.ResolveReport) (int, error)
+	Pending(ctx context.Context, obj *graph.ResolveReport) (int, error)
+	Candidates(ctx context.Context, obj *graph.ResolveReport) (int, error)
+	Linked(ctx context.Context, obj *graph.ResolveReport) (int, error)
+	Review(ctx context.Context, obj *graph.ResolveReport) (int, error)
+	Clusters(ctx context.Context, obj *graph.ResolveReport) (int, error)
+}
+type ResolvedEntityResolver interface {
+	Kind(ctx context.Context, obj *graph.ResolvedEntityView) (ResolvedKind, error)
+
+	UpdatedAt(ctx context.Context, obj *graph.ResolvedEntityView) (*time.Time, error)
 }
 type RowErrorResolver interface {
 	Field(ctx context.Context, obj *loaders.RowError) (*string, error)
@@ -1050,6 +1177,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entity.Identifiers(childComplexity), true
+	case "Entity.matches":
+		if e.ComplexityRoot.Entity.Matches == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entity.Matches(childComplexity), true
 	case "Entity.node":
 		if e.ComplexityRoot.Entity.Node == nil {
 			break
@@ -1062,6 +1195,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entity.Provenance(childComplexity), true
+	case "Entity.resolvedEntity":
+		if e.ComplexityRoot.Entity.ResolvedEntity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entity.ResolvedEntity(childComplexity), true
 
 	case "IngestResult.errors":
 		if e.ComplexityRoot.IngestResult.Errors == nil {
@@ -1148,6 +1287,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Job.Progress(childComplexity), true
+	case "Job.resolution":
+		if e.ComplexityRoot.Job.Resolution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.Resolution(childComplexity), true
 	case "Job.startedAt":
 		if e.ComplexityRoot.Job.StartedAt == nil {
 			break
@@ -1173,6 +1318,168 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.JobConnection.PageInfo(childComplexity), true
+
+	case "Judgement.a":
+		if e.ComplexityRoot.Judgement.A == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Judgement.A(childComplexity), true
+	case "Judgement.at":
+		if e.ComplexityRoot.Judgement.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Judgement.At(childComplexity), true
+	case "Judgement.b":
+		if e.ComplexityRoot.Judgement.B == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Judgement.B(childComplexity), true
+	case "Judgement.by":
+		if e.ComplexityRoot.Judgement.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Judgement.By(childComplexity), true
+	case "Judgement.id":
+		if e.ComplexityRoot.Judgement.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Judgement.ID(childComplexity), true
+	case "Judgement.note":
+		if e.ComplexityRoot.Judgement.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Judgement.Note(childComplexity), true
+	case "Judgement.verdict":
+		if e.ComplexityRoot.Judgement.Verdict == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Judgement.Verdict(childComplexity), true
+
+	case "JudgementConnection.nodes":
+		if e.ComplexityRoot.JudgementConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JudgementConnection.Nodes(childComplexity), true
+	case "JudgementConnection.pageInfo":
+		if e.ComplexityRoot.JudgementConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JudgementConnection.PageInfo(childComplexity), true
+
+	case "JudgementResult.judgement":
+		if e.ComplexityRoot.JudgementResult.Judgement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JudgementResult.Judgement(childComplexity), true
+	case "JudgementResult.run":
+		if e.ComplexityRoot.JudgementResult.Run == nil {
+			break
+		}
+
+		return e.ComplexityRoot.JudgementResult.Run(childComplexity), true
+
+	case "Match.a":
+		if e.ComplexityRoot.Match.A == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Match.A(childComplexity), true
+	case "Match.b":
+		if e.ComplexityRoot.Match.B == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Match.B(childComplexity), true
+	case "Match.evidence":
+		if e.ComplexityRoot.Match.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Match.Evidence(childComplexity), true
+	case "Match.judgement":
+		if e.ComplexityRoot.Match.Judgement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Match.Judgement(childComplexity), true
+	case "Match.probability":
+		if e.ComplexityRoot.Match.Probability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Match.Probability(childComplexity), true
+	case "Match.reason":
+		if e.ComplexityRoot.Match.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Match.Reason(childComplexity), true
+	case "Match.scoredAt":
+		if e.ComplexityRoot.Match.ScoredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Match.ScoredAt(childComplexity), true
+	case "Match.status":
+		if e.ComplexityRoot.Match.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Match.Status(childComplexity), true
+	case "Match.weight":
+		if e.ComplexityRoot.Match.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Match.Weight(childComplexity), true
+
+	case "MatchConnection.nodes":
+		if e.ComplexityRoot.MatchConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchConnection.Nodes(childComplexity), true
+	case "MatchConnection.pageInfo":
+		if e.ComplexityRoot.MatchConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchConnection.PageInfo(childComplexity), true
+
+	case "MatchEvidence.detail":
+		if e.ComplexityRoot.MatchEvidence.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.Detail(childComplexity), true
+	case "MatchEvidence.field":
+		if e.ComplexityRoot.MatchEvidence.Field == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.Field(childComplexity), true
+	case "MatchEvidence.level":
+		if e.ComplexityRoot.MatchEvidence.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.Level(childComplexity), true
+	case "MatchEvidence.weight":
+		if e.ComplexityRoot.MatchEvidence.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatchEvidence.Weight(childComplexity), true
 
 	case "Me.keyId":
 		if e.ComplexityRoot.Me.KeyID == nil {
@@ -1306,6 +1613,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.IngestTransactions(childComplexity, args["rows"].([]TransactionInput), args["dataset"].(*string), args["partner"].(*string)), true
+	case "Mutation.judgeMatch":
+		if e.ComplexityRoot.Mutation.JudgeMatch == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_judgeMatch_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.JudgeMatch(childComplexity, args["a"].(string), args["b"].(string), args["verdict"].(Verdict), args["note"].(*string)), true
+	case "Mutation.retractJudgement":
+		if e.ComplexityRoot.Mutation.RetractJudgement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retractJudgement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RetractJudgement(childComplexity, args["a"].(string), args["b"].(string)), true
 	case "Mutation.revokeApiKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -1317,6 +1646,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["id"].(string)), true
+	case "Mutation.splitResolvedEntity":
+		if e.ComplexityRoot.Mutation.SplitResolvedEntity == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_splitResolvedEntity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SplitResolvedEntity(childComplexity, args["id"].(string), args["recordIds"].([]string), args["note"].(*string)), true
 	case "Mutation.startCentrality":
 		if e.ComplexityRoot.Mutation.StartCentrality == nil {
 			break
@@ -1339,6 +1679,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.StartCommunities(childComplexity, args["input"].(CommunityInput)), true
+	case "Mutation.startResolution":
+		if e.ComplexityRoot.Mutation.StartResolution == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startResolution_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartResolution(childComplexity, args["full"].(*bool)), true
 
 	case "Neighbourhood.edges":
 		if e.ComplexityRoot.Neighbourhood.Edges == nil {
@@ -1620,6 +1971,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Jobs(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.judgements":
+		if e.ComplexityRoot.Query.Judgements == nil {
+			break
+		}
+
+		args, err := ec.field_Query_judgements_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Judgements(childComplexity, args["recordId"].(*string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.matchReviews":
+		if e.ComplexityRoot.Query.MatchReviews == nil {
+			break
+		}
+
+		args, err := ec.field_Query_matchReviews_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MatchReviews(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -1670,6 +2043,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Paths(childComplexity, args["from"].(string), args["to"].(string), args["kind"].(*PathKind), args["k"].(*int), args["maxHops"].(*int), args["weight"].(*PathWeight), args["directed"].(*bool), args["filter"].(*GraphFilter), args["moneyTrail"].(*MoneyTrailOptions)), true
+	case "Query.resolvedEntity":
+		if e.ComplexityRoot.Query.ResolvedEntity == nil {
+			break
+		}
+
+		args, err := ec.field_Query_resolvedEntity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ResolvedEntity(childComplexity, args["id"].(string)), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -1728,6 +2112,134 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Ranked.Score(childComplexity), true
+
+	case "ResolutionRun.candidates":
+		if e.ComplexityRoot.ResolutionRun.Candidates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolutionRun.Candidates(childComplexity), true
+	case "ResolutionRun.clusters":
+		if e.ComplexityRoot.ResolutionRun.Clusters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolutionRun.Clusters(childComplexity), true
+	case "ResolutionRun.entitiesRemoved":
+		if e.ComplexityRoot.ResolutionRun.EntitiesRemoved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolutionRun.EntitiesRemoved(childComplexity), true
+	case "ResolutionRun.entitiesWritten":
+		if e.ComplexityRoot.ResolutionRun.EntitiesWritten == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolutionRun.EntitiesWritten(childComplexity), true
+	case "ResolutionRun.finishedAt":
+		if e.ComplexityRoot.ResolutionRun.Finished == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolutionRun.Finished(childComplexity), true
+	case "ResolutionRun.linked":
+		if e.ComplexityRoot.ResolutionRun.Linked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolutionRun.Linked(childComplexity), true
+	case "ResolutionRun.membershipsChanged":
+		if e.ComplexityRoot.ResolutionRun.MembershipsChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolutionRun.MembershipsChanged(childComplexity), true
+	case "ResolutionRun.mode":
+		if e.ComplexityRoot.ResolutionRun.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolutionRun.Mode(childComplexity), true
+	case "ResolutionRun.pairsWritten":
+		if e.ComplexityRoot.ResolutionRun.PairsWritten == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolutionRun.PairsWritten(childComplexity), true
+	case "ResolutionRun.pending":
+		if e.ComplexityRoot.ResolutionRun.Pending == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolutionRun.Pending(childComplexity), true
+	case "ResolutionRun.records":
+		if e.ComplexityRoot.ResolutionRun.Records == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolutionRun.Records(childComplexity), true
+	case "ResolutionRun.review":
+		if e.ComplexityRoot.ResolutionRun.Review == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolutionRun.Review(childComplexity), true
+	case "ResolutionRun.id":
+		if e.ComplexityRoot.ResolutionRun.RunID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolutionRun.RunID(childComplexity), true
+	case "ResolutionRun.startedAt":
+		if e.ComplexityRoot.ResolutionRun.Started == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolutionRun.Started(childComplexity), true
+
+	case "ResolvedEntity.id":
+		if e.ComplexityRoot.ResolvedEntity.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolvedEntity.ID(childComplexity), true
+	case "ResolvedEntity.kind":
+		if e.ComplexityRoot.ResolvedEntity.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolvedEntity.Kind(childComplexity), true
+	case "ResolvedEntity.links":
+		if e.ComplexityRoot.ResolvedEntity.Links == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolvedEntity.Links(childComplexity), true
+	case "ResolvedEntity.members":
+		if e.ComplexityRoot.ResolvedEntity.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolvedEntity.Members(childComplexity), true
+	case "ResolvedEntity.name":
+		if e.ComplexityRoot.ResolvedEntity.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolvedEntity.Name(childComplexity), true
+	case "ResolvedEntity.size":
+		if e.ComplexityRoot.ResolvedEntity.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolvedEntity.Size(childComplexity), true
+	case "ResolvedEntity.updatedAt":
+		if e.ComplexityRoot.ResolvedEntity.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResolvedEntity.UpdatedAt(childComplexity), true
 
 	case "RowError.field":
 		if e.ComplexityRoot.RowError.Field == nil {
@@ -2814,6 +3326,165 @@ extend type Edge {
   toNode: Node
 }
 `, BuiltIn: false},
+	{Name: "../../schema/resolution.graphqls", Input: `"A person or an organisation: what resolution compares."
+enum ResolvedKind {
+  PERSON
+  ORGANIZATION
+}
+
+"What resolution did with a pair of records."
+enum MatchStatus {
+  "The two records are one entity (scored over the match threshold, or judged SAME)."
+  LINKED
+  "A likely match held back for a human: under the match threshold, contradictory evidence, a cluster too large, or judged UNSURE. ` + "`" + `reason` + "`" + ` says which."
+  REVIEW
+  "Judged DIFFERENT."
+  REJECTED
+}
+
+"An investigator's verdict on a pair of records."
+enum Verdict {
+  SAME
+  DIFFERENT
+  UNSURE
+}
+
+"A verdict as recorded: RETRACTED withdraws the pair's earlier verdict."
+enum JudgementVerdict {
+  SAME
+  DIFFERENT
+  UNSURE
+  RETRACTED
+}
+
+"One field's contribution to a match score: which field, how it compared, and its weight in bits (log2 of m/u; negative weights speak against the match)."
+type MatchEvidence {
+  "The field compared: given_name, surname, organisation_name, birth_date, street, city, postcode, gender, country, name_and_birth_date_clk, email, phone, account, crypto_wallet, device, platform_account, username, national_id, registration_number, login_ip."
+  field: String!
+  "How it compared, e.g. ` + "`" + `exact` + "`" + `, ` + "`" + `jaro-winkler >= 0.92` + "`" + `, ` + "`" + `one typo` + "`" + `, ` + "`" + `disagree` + "`" + `."
+  level: String!
+  weight: Float!
+  "More about it, e.g. the similarity, or ` + "`" + `shared by 3 records` + "`" + ` (a shared identifier weighs less the more records hold it)."
+  detail: String
+}
+
+"An investigator's judgement of a pair, as recorded (judgements are never edited: a later one supersedes)."
+type Judgement {
+  id: ID!
+  "The pair, a < b."
+  a: ID!
+  b: ID!
+  verdict: JudgementVerdict!
+  "The API key name of who judged."
+  by: String!
+  at: Time!
+  note: String
+}
+
+"A scored pair of records: how likely they are one entity, and why."
+type Match {
+  a: Node!
+  b: Node!
+  "Fellegi-Sunter match probability."
+  probability: Float!
+  "Total match weight in bits, the prior included."
+  weight: Float!
+  status: MatchStatus!
+  "Why the pair is in review or rejected."
+  reason: String
+  "Fields that compared, strongest first."
+  evidence: [MatchEvidence!]!
+  scoredAt: Time
+  "The standing judgement of the pair, if any."
+  judgement: Judgement
+}
+
+"A page of matches."
+type MatchConnection {
+  nodes: [Match!]!
+  pageInfo: PageInfo!
+}
+
+"A page of judgements, newest first."
+type JudgementConnection {
+  nodes: [Judgement!]!
+  pageInfo: PageInfo!
+}
+
+"One real-world person or organisation: the records of every source that resolution found to be it."
+type ResolvedEntity {
+  "Stable while its smallest member stays: ` + "`" + `re:` + "`" + ` and a hash."
+  id: ID!
+  kind: ResolvedKind!
+  "The name most of its records give."
+  name: String!
+  size: Int!
+  "Its records: bank customers, platform accounts, report subjects, registry entries."
+  members: [Node!]!
+  "The scored pairs among its members, the links that joined it first."
+  links: [Match!]!
+  updatedAt: Time
+}
+
+"What one resolution run did."
+type ResolutionRun {
+  id: ID!
+  "full or incremental."
+  mode: String!
+  startedAt: Time!
+  finishedAt: Time!
+  records: Int!
+  "Records resolved in this run (new or changed ones in an incremental run)."
+  pending: Int!
+  "Pairs compared."
+  candidates: Int!
+  linked: Int!
+  review: Int!
+  clusters: Int!
+  entitiesWritten: Int!
+  entitiesRemoved: Int!
+  membershipsChanged: Int!
+  pairsWritten: Int!
+}
+
+"A judgement and the incremental resolution it caused."
+type JudgementResult {
+  judgement: Judgement!
+  run: ResolutionRun!
+}
+
+extend type Entity {
+  "The resolved entity this record belongs to, with the evidence; null when no other record is it."
+  resolvedEntity: ResolvedEntity
+  "Every stored match of this record (linked, in review or rejected), strongest first."
+  matches: [Match!]!
+}
+
+extend type Query {
+  "A resolved entity by id."
+  resolvedEntity(id: ID!): ResolvedEntity!
+  "Likely matches waiting for a human, most probable first."
+  matchReviews(first: Int = 20, after: String): MatchConnection!
+  "Judgements, newest first: of one record, or all."
+  judgements(recordId: ID, first: Int = 20, after: String): JudgementConnection!
+}
+
+extend type Mutation {
+  "Says whether two records are the same entity. Always respected by later runs; reversible by another judgement or retractJudgement. Re-resolves the two records at once."
+  judgeMatch(a: ID!, b: ID!, verdict: Verdict!, note: String): JudgementResult!
+  "Withdraws the standing judgement of a pair (recorded as RETRACTED; the history stays)."
+  retractJudgement(a: ID!, b: ID!): JudgementResult!
+  "Takes records out of a resolved entity: each is judged DIFFERENT from every remaining member."
+  splitResolvedEntity(id: ID!, recordIds: [ID!]!, note: String): ResolutionRun!
+  "Starts entity resolution as a job: incremental (new and changed records) by default, or a full re-run that re-estimates the weights. Loads and ingests already resolve incrementally."
+  startResolution(full: Boolean = false): Job!
+}
+
+extend type Job {
+  "The result of a SUCCEEDED resolution job."
+  resolution: ResolutionRun
+}
+`, BuiltIn: false},
 	{Name: "../../schema/system.graphqls", Input: `"""
 Crosslink's GraphQL API: the entity graph that banks, platforms and hotlines share, for
 investigators (search, link analysis, money trails, communities) and for partner systems (ingest).
@@ -3133,6 +3804,10 @@ func (ec *executionContext) childFields_Entity(ctx context.Context, field graphq
 		return ec.fieldContext_Entity_identifiers(ctx, field)
 	case "degree":
 		return ec.fieldContext_Entity_degree(ctx, field)
+	case "resolvedEntity":
+		return ec.fieldContext_Entity_resolvedEntity(ctx, field)
+	case "matches":
+		return ec.fieldContext_Entity_matches(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Entity", field.Name)
 }
@@ -3177,6 +3852,8 @@ func (ec *executionContext) childFields_Job(ctx context.Context, field graphql.C
 		return ec.fieldContext_Job_communities(ctx, field)
 	case "centrality":
 		return ec.fieldContext_Job_centrality(ctx, field)
+	case "resolution":
+		return ec.fieldContext_Job_resolution(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Job", field.Name)
 }
@@ -3189,6 +3866,94 @@ func (ec *executionContext) childFields_JobConnection(ctx context.Context, field
 		return ec.fieldContext_JobConnection_pageInfo(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type JobConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_Judgement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Judgement_id(ctx, field)
+	case "a":
+		return ec.fieldContext_Judgement_a(ctx, field)
+	case "b":
+		return ec.fieldContext_Judgement_b(ctx, field)
+	case "verdict":
+		return ec.fieldContext_Judgement_verdict(ctx, field)
+	case "by":
+		return ec.fieldContext_Judgement_by(ctx, field)
+	case "at":
+		return ec.fieldContext_Judgement_at(ctx, field)
+	case "note":
+		return ec.fieldContext_Judgement_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Judgement", field.Name)
+}
+
+func (ec *executionContext) childFields_JudgementConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_JudgementConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_JudgementConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JudgementConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_JudgementResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "judgement":
+		return ec.fieldContext_JudgementResult_judgement(ctx, field)
+	case "run":
+		return ec.fieldContext_JudgementResult_run(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type JudgementResult", field.Name)
+}
+
+func (ec *executionContext) childFields_Match(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "a":
+		return ec.fieldContext_Match_a(ctx, field)
+	case "b":
+		return ec.fieldContext_Match_b(ctx, field)
+	case "probability":
+		return ec.fieldContext_Match_probability(ctx, field)
+	case "weight":
+		return ec.fieldContext_Match_weight(ctx, field)
+	case "status":
+		return ec.fieldContext_Match_status(ctx, field)
+	case "reason":
+		return ec.fieldContext_Match_reason(ctx, field)
+	case "evidence":
+		return ec.fieldContext_Match_evidence(ctx, field)
+	case "scoredAt":
+		return ec.fieldContext_Match_scoredAt(ctx, field)
+	case "judgement":
+		return ec.fieldContext_Match_judgement(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Match", field.Name)
+}
+
+func (ec *executionContext) childFields_MatchConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_MatchConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MatchConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MatchConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_MatchEvidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "field":
+		return ec.fieldContext_MatchEvidence_field(ctx, field)
+	case "level":
+		return ec.fieldContext_MatchEvidence_level(ctx, field)
+	case "weight":
+		return ec.fieldContext_MatchEvidence_weight(ctx, field)
+	case "detail":
+		return ec.fieldContext_MatchEvidence_detail(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MatchEvidence", field.Name)
 }
 
 func (ec *executionContext) childFields_Me(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3321,6 +4086,60 @@ func (ec *executionContext) childFields_Ranked(ctx context.Context, field graphq
 		return ec.fieldContext_Ranked_rank(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Ranked", field.Name)
+}
+
+func (ec *executionContext) childFields_ResolutionRun(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ResolutionRun_id(ctx, field)
+	case "mode":
+		return ec.fieldContext_ResolutionRun_mode(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_ResolutionRun_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_ResolutionRun_finishedAt(ctx, field)
+	case "records":
+		return ec.fieldContext_ResolutionRun_records(ctx, field)
+	case "pending":
+		return ec.fieldContext_ResolutionRun_pending(ctx, field)
+	case "candidates":
+		return ec.fieldContext_ResolutionRun_candidates(ctx, field)
+	case "linked":
+		return ec.fieldContext_ResolutionRun_linked(ctx, field)
+	case "review":
+		return ec.fieldContext_ResolutionRun_review(ctx, field)
+	case "clusters":
+		return ec.fieldContext_ResolutionRun_clusters(ctx, field)
+	case "entitiesWritten":
+		return ec.fieldContext_ResolutionRun_entitiesWritten(ctx, field)
+	case "entitiesRemoved":
+		return ec.fieldContext_ResolutionRun_entitiesRemoved(ctx, field)
+	case "membershipsChanged":
+		return ec.fieldContext_ResolutionRun_membershipsChanged(ctx, field)
+	case "pairsWritten":
+		return ec.fieldContext_ResolutionRun_pairsWritten(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResolutionRun", field.Name)
+}
+
+func (ec *executionContext) childFields_ResolvedEntity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ResolvedEntity_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_ResolvedEntity_kind(ctx, field)
+	case "name":
+		return ec.fieldContext_ResolvedEntity_name(ctx, field)
+	case "size":
+		return ec.fieldContext_ResolvedEntity_size(ctx, field)
+	case "members":
+		return ec.fieldContext_ResolvedEntity_members(ctx, field)
+	case "links":
+		return ec.fieldContext_ResolvedEntity_links(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ResolvedEntity_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResolvedEntity", field.Name)
 }
 
 func (ec *executionContext) childFields_RowError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3761,6 +4580,66 @@ func (ec *executionContext) field_Mutation_ingestTransactions_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_judgeMatch_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "a",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["a"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "b",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["b"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "verdict",
+		func(ctx context.Context, v any) (Verdict, error) {
+			return ec.unmarshalNVerdict2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐVerdict(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["verdict"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_retractJudgement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "a",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["a"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "b",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["b"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeApiKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3772,6 +4651,36 @@ func (ec *executionContext) field_Mutation_revokeApiKey_args(ctx context.Context
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_splitResolvedEntity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "recordIds",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["recordIds"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg2
 	return args, nil
 }
 
@@ -3800,6 +4709,20 @@ func (ec *executionContext) field_Mutation_startCommunities_args(ctx context.Con
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_startResolution_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "full",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["full"] = arg0
 	return args, nil
 }
 
@@ -3999,6 +4922,58 @@ func (ec *executionContext) field_Query_jobs_args(ctx context.Context, rawArgs m
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_judgements_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "recordId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["recordId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_matchReviews_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_neighbourhood_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4140,6 +5115,20 @@ func (ec *executionContext) field_Query_paths_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["moneyTrail"] = arg8
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_resolvedEntity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -6516,6 +7505,70 @@ func (ec *executionContext) fieldContext_Entity_degree(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Entity_resolvedEntity(ctx context.Context, field graphql.CollectedField, obj *graph.EntityDetail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_resolvedEntity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Entity().ResolvedEntity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.ResolvedEntityView) graphql.Marshaler {
+			return ec.marshalOResolvedEntity2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐResolvedEntityView(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_resolvedEntity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResolvedEntity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_matches(ctx context.Context, field graphql.CollectedField, obj *graph.EntityDetail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_matches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Entity().Matches(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.MatchView) graphql.Marshaler {
+			return ec.marshalNMatch2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐMatchViewᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_matches(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Match(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _IngestResult_received(ctx context.Context, field graphql.CollectedField, obj *loaders.IngestResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6911,6 +7964,38 @@ func (ec *executionContext) fieldContext_Job_centrality(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Job_resolution(ctx context.Context, field graphql.CollectedField, obj *graph.JobStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_resolution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Job().Resolution(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.ResolveReport) graphql.Marshaler {
+			return ec.marshalOResolutionRun2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐResolveReport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Job_resolution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Job",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResolutionRun(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _JobConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *JobConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6973,6 +8058,694 @@ func (ec *executionContext) fieldContext_JobConnection_pageInfo(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Judgement_id(ctx context.Context, field graphql.CollectedField, obj *graph.JudgementView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Judgement_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Judgement_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Judgement", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Judgement_a(ctx context.Context, field graphql.CollectedField, obj *graph.JudgementView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Judgement_a(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.A, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Judgement_a(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Judgement", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Judgement_b(ctx context.Context, field graphql.CollectedField, obj *graph.JudgementView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Judgement_b(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.B, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Judgement_b(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Judgement", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Judgement_verdict(ctx context.Context, field graphql.CollectedField, obj *graph.JudgementView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Judgement_verdict(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Judgement().Verdict(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v JudgementVerdict) graphql.Marshaler {
+			return ec.marshalNJudgementVerdict2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐJudgementVerdict(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Judgement_verdict(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Judgement", field, true, true, errors.New("field of type JudgementVerdict does not have child fields"))
+}
+
+func (ec *executionContext) _Judgement_by(ctx context.Context, field graphql.CollectedField, obj *graph.JudgementView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Judgement_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Judgement_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Judgement", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Judgement_at(ctx context.Context, field graphql.CollectedField, obj *graph.JudgementView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Judgement_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Judgement_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Judgement", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Judgement_note(ctx context.Context, field graphql.CollectedField, obj *graph.JudgementView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Judgement_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Judgement().Note(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Judgement_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Judgement", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _JudgementConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *JudgementConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JudgementConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.JudgementView) graphql.Marshaler {
+			return ec.marshalNJudgement2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐJudgementViewᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JudgementConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JudgementConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Judgement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JudgementConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *JudgementConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JudgementConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JudgementConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JudgementConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JudgementResult_judgement(ctx context.Context, field graphql.CollectedField, obj *JudgementResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JudgementResult_judgement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Judgement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v graph.JudgementView) graphql.Marshaler {
+			return ec.marshalNJudgement2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐJudgementView(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JudgementResult_judgement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JudgementResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Judgement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _JudgementResult_run(ctx context.Context, field graphql.CollectedField, obj *JudgementResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_JudgementResult_run(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Run, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v graph.ResolveReport) graphql.Marshaler {
+			return ec.marshalNResolutionRun2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐResolveReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_JudgementResult_run(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "JudgementResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResolutionRun(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Match_a(ctx context.Context, field graphql.CollectedField, obj *graph.MatchView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Match_a(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Match().A(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v graph.NodeView) graphql.Marshaler {
+			return ec.marshalNNode2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐNodeView(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Match_a(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Match",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Node(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Match_b(ctx context.Context, field graphql.CollectedField, obj *graph.MatchView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Match_b(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Match().B(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v graph.NodeView) graphql.Marshaler {
+			return ec.marshalNNode2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐNodeView(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Match_b(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Match",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Node(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Match_probability(ctx context.Context, field graphql.CollectedField, obj *graph.MatchView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Match_probability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Probability, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Match_probability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Match", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _Match_weight(ctx context.Context, field graphql.CollectedField, obj *graph.MatchView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Match_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Match_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Match", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _Match_status(ctx context.Context, field graphql.CollectedField, obj *graph.MatchView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Match_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Match().Status(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v MatchStatus) graphql.Marshaler {
+			return ec.marshalNMatchStatus2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐMatchStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Match_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Match", field, true, true, errors.New("field of type MatchStatus does not have child fields"))
+}
+
+func (ec *executionContext) _Match_reason(ctx context.Context, field graphql.CollectedField, obj *graph.MatchView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Match_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Match().Reason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Match_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Match", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Match_evidence(ctx context.Context, field graphql.CollectedField, obj *graph.MatchView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Match_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []resolve.Evidence) graphql.Marshaler {
+			return ec.marshalNMatchEvidence2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚋresolveᚐEvidenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Match_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Match",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MatchEvidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Match_scoredAt(ctx context.Context, field graphql.CollectedField, obj *graph.MatchView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Match_scoredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Match().ScoredAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Match_scoredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Match", field, true, true, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Match_judgement(ctx context.Context, field graphql.CollectedField, obj *graph.MatchView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Match_judgement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Judgement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.JudgementView) graphql.Marshaler {
+			return ec.marshalOJudgement2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐJudgementView(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Match_judgement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Match",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Judgement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MatchConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *MatchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.MatchView) graphql.Marshaler {
+			return ec.marshalNMatch2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐMatchViewᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MatchConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Match(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MatchConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *MatchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MatchConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MatchEvidence_field(ctx context.Context, field graphql.CollectedField, obj *resolve.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchEvidence_field(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Field, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchEvidence_field(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchEvidence", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MatchEvidence_level(ctx context.Context, field graphql.CollectedField, obj *resolve.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchEvidence_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Level, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchEvidence_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchEvidence", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _MatchEvidence_weight(ctx context.Context, field graphql.CollectedField, obj *resolve.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchEvidence_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatchEvidence_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchEvidence", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _MatchEvidence_detail(ctx context.Context, field graphql.CollectedField, obj *resolve.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatchEvidence_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MatchEvidence().Detail(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MatchEvidence_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatchEvidence", field, true, true, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _Me_keyId(ctx context.Context, field graphql.CollectedField, obj *Me) (ret graphql.Marshaler) {
@@ -7614,6 +9387,182 @@ func (ec *executionContext) fieldContext_Mutation_ingestEntities(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_ingestEntities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_judgeMatch(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_judgeMatch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().JudgeMatch(ctx, fc.Args["a"].(string), fc.Args["b"].(string), fc.Args["verdict"].(Verdict), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v JudgementResult) graphql.Marshaler {
+			return ec.marshalNJudgementResult2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐJudgementResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_judgeMatch(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JudgementResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_judgeMatch_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_retractJudgement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_retractJudgement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RetractJudgement(ctx, fc.Args["a"].(string), fc.Args["b"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v JudgementResult) graphql.Marshaler {
+			return ec.marshalNJudgementResult2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐJudgementResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_retractJudgement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JudgementResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_retractJudgement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_splitResolvedEntity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_splitResolvedEntity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SplitResolvedEntity(ctx, fc.Args["id"].(string), fc.Args["recordIds"].([]string), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v graph.ResolveReport) graphql.Marshaler {
+			return ec.marshalNResolutionRun2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐResolveReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_splitResolvedEntity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResolutionRun(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_splitResolvedEntity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_startResolution(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startResolution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartResolution(ctx, fc.Args["full"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v graph.JobStatus) graphql.Marshaler {
+			return ec.marshalNJob2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐJobStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startResolution(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Job(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startResolution_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9109,6 +11058,138 @@ func (ec *executionContext) fieldContext_Query_timeline(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_resolvedEntity(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_resolvedEntity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ResolvedEntity(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v graph.ResolvedEntityView) graphql.Marshaler {
+			return ec.marshalNResolvedEntity2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐResolvedEntityView(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_resolvedEntity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResolvedEntity(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_resolvedEntity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_matchReviews(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_matchReviews(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MatchReviews(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v MatchConnection) graphql.Marshaler {
+			return ec.marshalNMatchConnection2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐMatchConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_matchReviews(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MatchConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_matchReviews_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_judgements(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_judgements(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Judgements(ctx, fc.Args["recordId"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v JudgementConnection) graphql.Marshaler {
+			return ec.marshalNJudgementConnection2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐJudgementConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_judgements(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_JudgementConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_judgements_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9261,6 +11342,507 @@ func (ec *executionContext) _Ranked_rank(ctx context.Context, field graphql.Coll
 }
 func (ec *executionContext) fieldContext_Ranked_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Ranked", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ResolutionRun_id(ctx context.Context, field graphql.CollectedField, obj *graph.ResolveReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolutionRun_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RunID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolutionRun_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResolutionRun", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ResolutionRun_mode(ctx context.Context, field graphql.CollectedField, obj *graph.ResolveReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolutionRun_mode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolutionRun_mode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResolutionRun", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ResolutionRun_startedAt(ctx context.Context, field graphql.CollectedField, obj *graph.ResolveReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolutionRun_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Started, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolutionRun_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResolutionRun", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ResolutionRun_finishedAt(ctx context.Context, field graphql.CollectedField, obj *graph.ResolveReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolutionRun_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Finished, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolutionRun_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResolutionRun", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _ResolutionRun_records(ctx context.Context, field graphql.CollectedField, obj *graph.ResolveReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolutionRun_records(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ResolutionRun().Records(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolutionRun_records(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResolutionRun", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ResolutionRun_pending(ctx context.Context, field graphql.CollectedField, obj *graph.ResolveReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolutionRun_pending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ResolutionRun().Pending(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolutionRun_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResolutionRun", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ResolutionRun_candidates(ctx context.Context, field graphql.CollectedField, obj *graph.ResolveReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolutionRun_candidates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ResolutionRun().Candidates(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolutionRun_candidates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResolutionRun", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ResolutionRun_linked(ctx context.Context, field graphql.CollectedField, obj *graph.ResolveReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolutionRun_linked(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ResolutionRun().Linked(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolutionRun_linked(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResolutionRun", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ResolutionRun_review(ctx context.Context, field graphql.CollectedField, obj *graph.ResolveReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolutionRun_review(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ResolutionRun().Review(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolutionRun_review(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResolutionRun", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ResolutionRun_clusters(ctx context.Context, field graphql.CollectedField, obj *graph.ResolveReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolutionRun_clusters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ResolutionRun().Clusters(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolutionRun_clusters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResolutionRun", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ResolutionRun_entitiesWritten(ctx context.Context, field graphql.CollectedField, obj *graph.ResolveReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolutionRun_entitiesWritten(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EntitiesWritten, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolutionRun_entitiesWritten(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResolutionRun", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ResolutionRun_entitiesRemoved(ctx context.Context, field graphql.CollectedField, obj *graph.ResolveReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolutionRun_entitiesRemoved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EntitiesRemoved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolutionRun_entitiesRemoved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResolutionRun", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ResolutionRun_membershipsChanged(ctx context.Context, field graphql.CollectedField, obj *graph.ResolveReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolutionRun_membershipsChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MembershipsChanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolutionRun_membershipsChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResolutionRun", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ResolutionRun_pairsWritten(ctx context.Context, field graphql.CollectedField, obj *graph.ResolveReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolutionRun_pairsWritten(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PairsWritten, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolutionRun_pairsWritten(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResolutionRun", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ResolvedEntity_id(ctx context.Context, field graphql.CollectedField, obj *graph.ResolvedEntityView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolvedEntity_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolvedEntity_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResolvedEntity", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _ResolvedEntity_kind(ctx context.Context, field graphql.CollectedField, obj *graph.ResolvedEntityView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolvedEntity_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ResolvedEntity().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ResolvedKind) graphql.Marshaler {
+			return ec.marshalNResolvedKind2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐResolvedKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolvedEntity_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResolvedEntity", field, true, true, errors.New("field of type ResolvedKind does not have child fields"))
+}
+
+func (ec *executionContext) _ResolvedEntity_name(ctx context.Context, field graphql.CollectedField, obj *graph.ResolvedEntityView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolvedEntity_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolvedEntity_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResolvedEntity", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _ResolvedEntity_size(ctx context.Context, field graphql.CollectedField, obj *graph.ResolvedEntityView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolvedEntity_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolvedEntity_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResolvedEntity", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _ResolvedEntity_members(ctx context.Context, field graphql.CollectedField, obj *graph.ResolvedEntityView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolvedEntity_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Members, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.NodeView) graphql.Marshaler {
+			return ec.marshalNNode2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐNodeViewᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolvedEntity_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResolvedEntity",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Node(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResolvedEntity_links(ctx context.Context, field graphql.CollectedField, obj *graph.ResolvedEntityView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolvedEntity_links(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Links, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.MatchView) graphql.Marshaler {
+			return ec.marshalNMatch2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐMatchViewᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResolvedEntity_links(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResolvedEntity",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Match(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResolvedEntity_updatedAt(ctx context.Context, field graphql.CollectedField, obj *graph.ResolvedEntityView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResolvedEntity_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ResolvedEntity().UpdatedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ResolvedEntity_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ResolvedEntity", field, true, true, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _RowError_row(ctx context.Context, field graphql.CollectedField, obj *loaders.RowError) (ret graphql.Marshaler) {
@@ -13882,6 +16464,82 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet, o
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "resolvedEntity":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Entity_resolvedEntity(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "matches":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Entity_matches(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14292,6 +16950,44 @@ func (ec *executionContext) _Job(ctx context.Context, sel ast.SelectionSet, obj 
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "resolution":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Job_resolution(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14335,6 +17031,598 @@ func (ec *executionContext) _JobConnection(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var judgementImplementors = []string{"Judgement"}
+
+func (ec *executionContext) _Judgement(ctx context.Context, sel ast.SelectionSet, obj *graph.JudgementView) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, judgementImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Judgement")
+		case "id":
+			out.Values[i] = ec._Judgement_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "a":
+			out.Values[i] = ec._Judgement_a(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "b":
+			out.Values[i] = ec._Judgement_b(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "verdict":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Judgement_verdict(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "by":
+			out.Values[i] = ec._Judgement_by(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._Judgement_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Judgement_note(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var judgementConnectionImplementors = []string{"JudgementConnection"}
+
+func (ec *executionContext) _JudgementConnection(ctx context.Context, sel ast.SelectionSet, obj *JudgementConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, judgementConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JudgementConnection")
+		case "nodes":
+			out.Values[i] = ec._JudgementConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._JudgementConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var judgementResultImplementors = []string{"JudgementResult"}
+
+func (ec *executionContext) _JudgementResult(ctx context.Context, sel ast.SelectionSet, obj *JudgementResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, judgementResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("JudgementResult")
+		case "judgement":
+			out.Values[i] = ec._JudgementResult_judgement(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "run":
+			out.Values[i] = ec._JudgementResult_run(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var matchImplementors = []string{"Match"}
+
+func (ec *executionContext) _Match(ctx context.Context, sel ast.SelectionSet, obj *graph.MatchView) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, matchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Match")
+		case "a":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Match_a(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "b":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Match_b(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "probability":
+			out.Values[i] = ec._Match_probability(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "weight":
+			out.Values[i] = ec._Match_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Match_status(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "reason":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Match_reason(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "evidence":
+			out.Values[i] = ec._Match_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scoredAt":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Match_scoredAt(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "judgement":
+			out.Values[i] = ec._Match_judgement(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var matchConnectionImplementors = []string{"MatchConnection"}
+
+func (ec *executionContext) _MatchConnection(ctx context.Context, sel ast.SelectionSet, obj *MatchConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, matchConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MatchConnection")
+		case "nodes":
+			out.Values[i] = ec._MatchConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._MatchConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var matchEvidenceImplementors = []string{"MatchEvidence"}
+
+func (ec *executionContext) _MatchEvidence(ctx context.Context, sel ast.SelectionSet, obj *resolve.Evidence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, matchEvidenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MatchEvidence")
+		case "field":
+			out.Values[i] = ec._MatchEvidence_field(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "level":
+			out.Values[i] = ec._MatchEvidence_level(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "weight":
+			out.Values[i] = ec._MatchEvidence_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "detail":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._MatchEvidence_detail(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14550,6 +17838,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "ingestEntities":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_ingestEntities(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "judgeMatch":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_judgeMatch(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retractJudgement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_retractJudgement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "splitResolvedEntity":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_splitResolvedEntity(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startResolution":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startResolution(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -15499,6 +18815,72 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "resolvedEntity":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_resolvedEntity(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "matchReviews":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_matchReviews(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "judgements":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_judgements(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -15561,6 +18943,441 @@ func (ec *executionContext) _Ranked(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var resolutionRunImplementors = []string{"ResolutionRun"}
+
+func (ec *executionContext) _ResolutionRun(ctx context.Context, sel ast.SelectionSet, obj *graph.ResolveReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resolutionRunImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResolutionRun")
+		case "id":
+			out.Values[i] = ec._ResolutionRun_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mode":
+			out.Values[i] = ec._ResolutionRun_mode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedAt":
+			out.Values[i] = ec._ResolutionRun_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finishedAt":
+			out.Values[i] = ec._ResolutionRun_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "records":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ResolutionRun_records(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "pending":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ResolutionRun_pending(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "candidates":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ResolutionRun_candidates(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "linked":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ResolutionRun_linked(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "review":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ResolutionRun_review(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "clusters":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ResolutionRun_clusters(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "entitiesWritten":
+			out.Values[i] = ec._ResolutionRun_entitiesWritten(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entitiesRemoved":
+			out.Values[i] = ec._ResolutionRun_entitiesRemoved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "membershipsChanged":
+			out.Values[i] = ec._ResolutionRun_membershipsChanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pairsWritten":
+			out.Values[i] = ec._ResolutionRun_pairsWritten(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var resolvedEntityImplementors = []string{"ResolvedEntity"}
+
+func (ec *executionContext) _ResolvedEntity(ctx context.Context, sel ast.SelectionSet, obj *graph.ResolvedEntityView) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resolvedEntityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResolvedEntity")
+		case "id":
+			out.Values[i] = ec._ResolvedEntity_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ResolvedEntity_kind(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "name":
+			out.Values[i] = ec._ResolvedEntity_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "size":
+			out.Values[i] = ec._ResolvedEntity_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "members":
+			out.Values[i] = ec._ResolvedEntity_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "links":
+			out.Values[i] = ec._ResolvedEntity_links(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._ResolvedEntity_updatedAt(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17186,6 +21003,98 @@ func (ec *executionContext) marshalNJobState2githubᚗcomᚋcrosslinkᚋcrosslin
 	return v
 }
 
+func (ec *executionContext) marshalNJudgement2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐJudgementView(ctx context.Context, sel ast.SelectionSet, v graph.JudgementView) graphql.Marshaler {
+	return ec._Judgement(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNJudgement2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐJudgementViewᚄ(ctx context.Context, sel ast.SelectionSet, v []graph.JudgementView) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNJudgement2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐJudgementView(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNJudgementConnection2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐJudgementConnection(ctx context.Context, sel ast.SelectionSet, v JudgementConnection) graphql.Marshaler {
+	return ec._JudgementConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNJudgementResult2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐJudgementResult(ctx context.Context, sel ast.SelectionSet, v JudgementResult) graphql.Marshaler {
+	return ec._JudgementResult(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNJudgementVerdict2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐJudgementVerdict(ctx context.Context, v any) (JudgementVerdict, error) {
+	var res JudgementVerdict
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNJudgementVerdict2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐJudgementVerdict(ctx context.Context, sel ast.SelectionSet, v JudgementVerdict) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNMatch2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐMatchView(ctx context.Context, sel ast.SelectionSet, v graph.MatchView) graphql.Marshaler {
+	return ec._Match(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMatch2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐMatchViewᚄ(ctx context.Context, sel ast.SelectionSet, v []graph.MatchView) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMatch2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐMatchView(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMatchConnection2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐMatchConnection(ctx context.Context, sel ast.SelectionSet, v MatchConnection) graphql.Marshaler {
+	return ec._MatchConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMatchEvidence2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚋresolveᚐEvidence(ctx context.Context, sel ast.SelectionSet, v resolve.Evidence) graphql.Marshaler {
+	return ec._MatchEvidence(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMatchEvidence2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚋresolveᚐEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []resolve.Evidence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMatchEvidence2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚋresolveᚐEvidence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNMatchStatus2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐMatchStatus(ctx context.Context, v any) (MatchStatus, error) {
+	var res MatchStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMatchStatus2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐMatchStatus(ctx context.Context, sel ast.SelectionSet, v MatchStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNMe2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐMe(ctx context.Context, sel ast.SelectionSet, v Me) graphql.Marshaler {
 	return ec._Me(ctx, sel, &v)
 }
@@ -17362,6 +21271,24 @@ func (ec *executionContext) unmarshalNRelationshipType2githubᚗcomᚋcrosslink�
 }
 
 func (ec *executionContext) marshalNRelationshipType2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐRelationshipType(ctx context.Context, sel ast.SelectionSet, v RelationshipType) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNResolutionRun2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐResolveReport(ctx context.Context, sel ast.SelectionSet, v graph.ResolveReport) graphql.Marshaler {
+	return ec._ResolutionRun(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNResolvedEntity2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐResolvedEntityView(ctx context.Context, sel ast.SelectionSet, v graph.ResolvedEntityView) graphql.Marshaler {
+	return ec._ResolvedEntity(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNResolvedKind2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐResolvedKind(ctx context.Context, v any) (ResolvedKind, error) {
+	var res ResolvedKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNResolvedKind2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐResolvedKind(ctx context.Context, sel ast.SelectionSet, v ResolvedKind) graphql.Marshaler {
 	return v
 }
 
@@ -17598,6 +21525,16 @@ func (ec *executionContext) marshalNTransactionRow2ᚕgithubᚗcomᚋcrosslink�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNVerdict2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐVerdict(ctx context.Context, v any) (Verdict, error) {
+	var res Verdict
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVerdict2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐVerdict(ctx context.Context, sel ast.SelectionSet, v Verdict) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -17904,6 +21841,24 @@ func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast
 	return ret
 }
 
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -17956,6 +21911,13 @@ func (ec *executionContext) marshalOJSON2map(ctx context.Context, sel ast.Select
 	_ = ctx
 	res := graphql.MarshalMap(v)
 	return res
+}
+
+func (ec *executionContext) marshalOJudgement2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐJudgementView(ctx context.Context, sel ast.SelectionSet, v *graph.JudgementView) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Judgement(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOMoneyTrailOptions2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐMoneyTrailOptions(ctx context.Context, v any) (*MoneyTrailOptions, error) {
@@ -18039,6 +22001,20 @@ func (ec *executionContext) marshalORelationshipType2ᚕgithubᚗcomᚋcrosslink
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalOResolutionRun2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐResolveReport(ctx context.Context, sel ast.SelectionSet, v *graph.ResolveReport) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ResolutionRun(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOResolvedEntity2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐResolvedEntityView(ctx context.Context, sel ast.SelectionSet, v *graph.ResolvedEntityView) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ResolvedEntity(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐRole(ctx context.Context, v any) (*Role, error) {

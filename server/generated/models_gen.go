@@ -111,6 +111,24 @@ type JobConnection struct {
 	PageInfo PageInfo          `json:"pageInfo"`
 }
 
+// A page of judgements, newest first.
+type JudgementConnection struct {
+	Nodes    []graph.JudgementView `json:"nodes"`
+	PageInfo PageInfo              `json:"pageInfo"`
+}
+
+// A judgement and the incremental resolution it caused.
+type JudgementResult struct {
+	Judgement graph.JudgementView `json:"judgement"`
+	Run       graph.ResolveReport `json:"run"`
+}
+
+// A page of matches.
+type MatchConnection struct {
+	Nodes    []graph.MatchView `json:"nodes"`
+	PageInfo PageInfo          `json:"pageInfo"`
+}
+
 // The caller, as its key says.
 type Me struct {
 	KeyID string `json:"keyId"`
@@ -623,6 +641,127 @@ func (e JobState) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// A verdict as recorded: RETRACTED withdraws the pair's earlier verdict.
+type JudgementVerdict string
+
+const (
+	JudgementVerdictSame      JudgementVerdict = "SAME"
+	JudgementVerdictDifferent JudgementVerdict = "DIFFERENT"
+	JudgementVerdictUnsure    JudgementVerdict = "UNSURE"
+	JudgementVerdictRetracted JudgementVerdict = "RETRACTED"
+)
+
+var AllJudgementVerdict = []JudgementVerdict{
+	JudgementVerdictSame,
+	JudgementVerdictDifferent,
+	JudgementVerdictUnsure,
+	JudgementVerdictRetracted,
+}
+
+func (e JudgementVerdict) IsValid() bool {
+	switch e {
+	case JudgementVerdictSame, JudgementVerdictDifferent, JudgementVerdictUnsure, JudgementVerdictRetracted:
+		return true
+	}
+	return false
+}
+
+func (e JudgementVerdict) String() string {
+	return string(e)
+}
+
+func (e *JudgementVerdict) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = JudgementVerdict(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid JudgementVerdict", str)
+	}
+	return nil
+}
+
+func (e JudgementVerdict) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *JudgementVerdict) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e JudgementVerdict) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What resolution did with a pair of records.
+type MatchStatus string
+
+const (
+	// The two records are one entity (scored over the match threshold, or judged SAME).
+	MatchStatusLinked MatchStatus = "LINKED"
+	// A likely match held back for a human: under the match threshold, contradictory evidence, a cluster too large, or judged UNSURE. `reason` says which.
+	MatchStatusReview MatchStatus = "REVIEW"
+	// Judged DIFFERENT.
+	MatchStatusRejected MatchStatus = "REJECTED"
+)
+
+var AllMatchStatus = []MatchStatus{
+	MatchStatusLinked,
+	MatchStatusReview,
+	MatchStatusRejected,
+}
+
+func (e MatchStatus) IsValid() bool {
+	switch e {
+	case MatchStatusLinked, MatchStatusReview, MatchStatusRejected:
+		return true
+	}
+	return false
+}
+
+func (e MatchStatus) String() string {
+	return string(e)
+}
+
+func (e *MatchStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MatchStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MatchStatus", str)
+	}
+	return nil
+}
+
+func (e MatchStatus) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MatchStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MatchStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // How paths between two entities are found.
 type PathKind string
 
@@ -843,6 +982,62 @@ func (e RelationshipType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// A person or an organisation: what resolution compares.
+type ResolvedKind string
+
+const (
+	ResolvedKindPerson       ResolvedKind = "PERSON"
+	ResolvedKindOrganization ResolvedKind = "ORGANIZATION"
+)
+
+var AllResolvedKind = []ResolvedKind{
+	ResolvedKindPerson,
+	ResolvedKindOrganization,
+}
+
+func (e ResolvedKind) IsValid() bool {
+	switch e {
+	case ResolvedKindPerson, ResolvedKindOrganization:
+		return true
+	}
+	return false
+}
+
+func (e ResolvedKind) String() string {
+	return string(e)
+}
+
+func (e *ResolvedKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ResolvedKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ResolvedKind", str)
+	}
+	return nil
+}
+
+func (e ResolvedKind) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ResolvedKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ResolvedKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // What a key may do: `admin` everything; `analyst` read the whole graph, judge matches, work cases; `partner` ingest, and read only what its own partner contributed.
 type Role string
 
@@ -954,6 +1149,64 @@ func (e *TimelinePeriod) UnmarshalJSON(b []byte) error {
 }
 
 func (e TimelinePeriod) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// An investigator's verdict on a pair of records.
+type Verdict string
+
+const (
+	VerdictSame      Verdict = "SAME"
+	VerdictDifferent Verdict = "DIFFERENT"
+	VerdictUnsure    Verdict = "UNSURE"
+)
+
+var AllVerdict = []Verdict{
+	VerdictSame,
+	VerdictDifferent,
+	VerdictUnsure,
+}
+
+func (e Verdict) IsValid() bool {
+	switch e {
+	case VerdictSame, VerdictDifferent, VerdictUnsure:
+		return true
+	}
+	return false
+}
+
+func (e Verdict) String() string {
+	return string(e)
+}
+
+func (e *Verdict) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Verdict(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Verdict", str)
+	}
+	return nil
+}
+
+func (e Verdict) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Verdict) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Verdict) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
