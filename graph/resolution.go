@@ -1066,3 +1066,33 @@ RETURN n.id AS id, labels(n) AS labels`, map[string]any{"ids": ids})
 	}
 	return kinds, nil
 }
+
+// ResolvedMemberships maps every record that belongs to a resolved entity to that entity's id,
+// for evaluations against ground truth and exports.
+func (s *Store) ResolvedMemberships(ctx context.Context) (map[string]string, error) {
+	out := map[string]string{}
+	after := ""
+	for {
+		res, err := s.read(ctx, "read resolved memberships", func(tx neo4j.ManagedTransaction) (any, error) {
+			return collectRecords(ctx, tx, `MATCH (e:ResolvedEntity) WHERE e.id > $after
+WITH e ORDER BY e.id LIMIT $limit
+RETURN e.id AS id, COLLECT { MATCH (n)-[:RESOLVED_TO]->(e) RETURN n.id } AS members`,
+				map[string]any{"after": after, "limit": resolveReadPage})
+		})
+		if err != nil {
+			return nil, err
+		}
+		recs := res.([]*neo4j.Record)
+		for _, r := range recs {
+			id, _ := r.Get("id")
+			members, _ := r.Get("members")
+			after = asString(id)
+			for _, m := range asStrings(members) {
+				out[m] = after
+			}
+		}
+		if len(recs) < resolveReadPage {
+			return out, nil
+		}
+	}
+}

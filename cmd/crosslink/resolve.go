@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -62,11 +63,14 @@ func (r *resolveFlags) config() (resolve.Config, error) {
 	if r.maxCluster != 0 {
 		cfg.MaxCluster = r.maxCluster
 	}
-	key, err := consortiumKey(r.keyFile, r.getenv)
-	if err != nil {
-		return cfg, err
+	// The key is optional here: without it keyed identifiers link only to keyed ones.
+	if r.keyFile != "" || strings.TrimSpace(r.getenv("CROSSLINK_CONSORTIUM_KEY")) != "" {
+		key, err := consortiumKey(r.keyFile, r.getenv)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Key = key
 	}
-	cfg.Key = key
 	if err := cfg.Validate(); err != nil {
 		return cfg, fmt.Errorf("resolution settings: %w", err)
 	}

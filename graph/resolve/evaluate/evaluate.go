@@ -156,6 +156,9 @@ type Options struct {
 	// DefaultNameThreshold); the best threshold is reported beside it.
 	NameThreshold float64 `json:"nameThreshold"`
 
+	// Extra rows are measured elsewhere (the demo world in Neo4j) and printed with the others.
+	Extra []Row `json:"-"`
+
 	// resolve replaces resolve.Resolve in tests.
 	resolve func(context.Context, []resolve.Record, resolve.Options) (*resolve.Result, error)
 }
@@ -249,6 +252,7 @@ func Run(ctx context.Context, dataDir string, w io.Writer, opts Options) (*Repor
 			return nil, err
 		}
 	}
+	rep.Rows = append(rep.Rows, opts.Extra...)
 	rep.Seconds = time.Since(rep.Started).Seconds()
 	if err := WriteMarkdown(w, rep); err != nil {
 		return nil, err
