@@ -74,5 +74,5 @@ func DemoWorld(g *demo.GroundTruth, members map[string]string) Row {
 	return Row{Dataset: fmt.Sprintf("demo world (scale %d, seed %d)", g.Generator.Scale, g.Generator.Seed),
 		Task: "same person across bank, platform, hotline and registry (in Neo4j)", Records: len(members),
 		Metrics: m,
-		Detail: fmt.Sprintf("%d same-person truths; %d resolved entities in the graph", len(groups), len(byEntity))}
+		Detail:  fmt.Sprintf("%d same-person truths; %d resolved entities in the graph", len(groups), len(byEntity))}
 }
