@@ -70,6 +70,8 @@ type ResolveReport struct {
 	MembershipsChanged int // records that joined, left or moved between resolved entities
 	PairsWritten       int // MATCHES created or changed
 	PairsRemoved       int // MATCHES deleted
+	// Where the time went: reading the records, the engine, writing the diff.
+	Read, Engine, Write time.Duration
 }
 
 // resolveSlot is held by the one resolution run of the process at a time: two runs that
@@ -501,6 +503,7 @@ func (s *Store) resolve(ctx context.Context, o ResolveOptions) (ResolveReport, e
 	if rep.RunID, err = newResolutionID("run"); err != nil {
 		return ResolveReport{}, err
 	}
+	began := time.Now()
 	rc, err := s.readRunContext(ctx)
 	if err != nil {
 		return ResolveReport{}, err
@@ -514,6 +517,8 @@ func (s *Store) resolve(ctx context.Context, o ResolveOptions) (ResolveReport, e
 		return ResolveReport{}, err
 	}
 
+	rep.Read = time.Since(began)
+	began = time.Now()
 	records := make([]resolve.Record, len(stored))
 	fingerprints := make([]string, len(stored))
 	byID := make(map[string]int, len(stored))
@@ -564,6 +569,8 @@ func (s *Store) resolve(ctx context.Context, o ResolveOptions) (ResolveReport, e
 		return ResolveReport{}, &Error{Code: EINTERNAL, Err: fmt.Errorf("resolve: %w", err)}
 	}
 	rep.Stats = res.Stats
+	rep.Engine = time.Since(began)
+	began = time.Now()
 
 	at := time.Now().UTC().Truncate(time.Millisecond)
 	w := resolveWriter{s: s, run: rep.RunID, at: at}
@@ -584,6 +591,7 @@ MATCH (n:Entity {id: row.id})
 SET n.resolveFingerprint = row.fingerprint`, rows); err != nil {
 		return ResolveReport{}, err
 	}
+	rep.Write = time.Since(began)
 	rep.Finished = time.Now().UTC().Truncate(time.Millisecond)
 	if err := w.runNode(ctx, o.By, rep, res.Model); err != nil {
 		return ResolveReport{}, err

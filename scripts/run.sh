@@ -46,6 +46,10 @@ if [[ $scale != 0 ]]; then
     load ftm -partner registry "$demo_dir/ftm.ijson"
     touch "$marker"
   fi
+  # Each load resolved what it added; this catches a graph loaded before resolution existed
+  # (and is a quick no-op otherwise).
+  bin/crosslink migrate up >&2
+  bin/crosslink resolve >&2
 fi
 
 # API keys for the demo: made once per instance (the tokens cannot be read back from Neo4j, so

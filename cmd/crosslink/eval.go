@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/crosslink/crosslink/graph"
 	"github.com/crosslink/crosslink/graph/resolve"
 	"github.com/crosslink/crosslink/graph/resolve/evaluate"
 )
@@ -124,5 +125,19 @@ func evalDemo(ctx context.Context, c *common, path string) (evaluate.Row, error)
 	if err != nil {
 		return evaluate.Row{}, err
 	}
-	return evaluate.DemoWorld(g, members), nil
+	var ids []string
+	for _, p := range g.SamePerson {
+		ids = append(ids, evaluate.DemoRecords(g, p)...)
+	}
+	found := map[string]bool{}
+	for start := 0; start < len(ids); start += 500 {
+		nodes, err := store.Nodes(ctx, graph.Scope{}, ids[start:min(start+500, len(ids))])
+		if err != nil {
+			return evaluate.Row{}, err
+		}
+		for id := range nodes {
+			found[id] = true
+		}
+	}
+	return evaluate.DemoWorld(g, members, func(id string) bool { return found[id] }), nil
 }

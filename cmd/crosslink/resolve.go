@@ -156,5 +156,6 @@ func logResolution(log *slog.Logger, rep graph.ResolveReport) {
 		"compared", s.Candidates, "linked", s.Linked, "review", s.Review, "entities", s.Clusters,
 		"entities_written", rep.EntitiesWritten, "entities_removed", rep.EntitiesRemoved,
 		"memberships_changed", rep.MembershipsChanged, "pairs_written", rep.PairsWritten,
-		"duration_ms", rep.Finished.Sub(rep.Started).Milliseconds())
+		"duration_ms", rep.Finished.Sub(rep.Started).Milliseconds(), "read_ms", rep.Read.Milliseconds(),
+		"engine_ms", rep.Engine.Milliseconds(), "write_ms", rep.Write.Milliseconds())
 }

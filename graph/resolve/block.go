@@ -110,10 +110,11 @@ func (e *engine) candidates(ctx context.Context) ([][2]int32, error) {
 	}
 	type cand struct {
 		other int32
-		score float32
+		score uint32
 	}
 	per := make([][]cand, len(e.recs))
-	pairScore := make(map[uint64]float32, len(e.recs)*4)
+	// Integer scores, so that the sum does not depend on the order blocks are visited in.
+	pairScore := make(map[uint64]uint32, len(e.recs)*4)
 	n := 0
 	for _, members := range index {
 		if n++; n%4096 == 0 {
@@ -136,7 +137,7 @@ func (e *engine) candidates(ctx context.Context) ([][2]int32, error) {
 		if e.pending != nil && !slices.ContainsFunc(members, func(i int32) bool { return e.pending[i] }) {
 			continue
 		}
-		w := float32(1 / math.Log2(float64(len(members))+1))
+		w := uint32(math.Round(1000 / math.Log2(float64(len(members))+1)))
 		for x := 0; x < len(members); x++ {
 			for y := x + 1; y < len(members); y++ {
 				a, b := members[x], members[y]

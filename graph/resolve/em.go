@@ -33,9 +33,13 @@ func (e *engine) estimateU(ctx context.Context, model *Model) error {
 	for i := range counts {
 		counts[i] = make([]float64, len(comparisons[i].levels))
 	}
-	byKind := map[Kind][]int32{}
+	byKind := make([][]int32, 2) // persons, organisations: in a fixed order, for repeatable runs
 	for i, p := range e.recs {
-		byKind[p.kind] = append(byKind[p.kind], int32(i))
+		k := 0
+		if p.kind == KindOrganization {
+			k = 1
+		}
+		byKind[k] = append(byKind[k], int32(i))
 	}
 	// The sample is drawn first, then compared on every CPU.
 	r := rand.New(rand.NewPCG(e.cfg.Seed, 0x5eed))
@@ -114,6 +118,15 @@ func (e *engine) estimateM(ctx context.Context, model *Model, vectors []vector) 
 		ps = append(ps, pat{v, n})
 		total += n
 	}
+	// a fixed order, so that the sums (and the weights) come out the same on every run
+	slices.SortFunc(ps, func(a, b pat) int {
+		for i := range a.v {
+			if a.v[i] != b.v[i] {
+				return int(a.v[i]) - int(b.v[i])
+			}
+		}
+		return 0
+	})
 	if total < 50 {
 		return nil // too few pairs to learn from: keep the configured weights
 	}

@@ -326,7 +326,7 @@ func TestResolveIsDeterministic(t *testing.T) {
 		t.Fatalf("two runs differ: %d/%d pairs, %d/%d clusters", len(a.Pairs), len(b.Pairs), len(a.Clusters), len(b.Clusters))
 	}
 	for i := range a.Pairs {
-		if a.Pairs[i].A != b.Pairs[i].A || a.Pairs[i].Status != b.Pairs[i].Status || a.Pairs[i].Weight != b.Pairs[i].Weight {
+		if a.Pairs[i].A != b.Pairs[i].A || a.Pairs[i].Status != b.Pairs[i].Status || a.Pairs[i].Probability != b.Pairs[i].Probability {
 			t.Fatalf("pair %d differs: %+v vs %+v", i, a.Pairs[i], b.Pairs[i])
 		}
 	}

@@ -24,9 +24,10 @@ func DemoTruth(path string) (*demo.GroundTruth, error) {
 }
 
 // DemoRecords are the graph records of one same-person truth: the bank's customer, each platform
-// account (reports name the same accounts), each registry entry, as the loaders of `make run`
-// name them (the FtM file is ftm.ijson, so its namespace is "ftm"). Accounts are no records:
-// they are identifiers of their holder.
+// account (reports name the same accounts), the Person a report makes of a subject it describes,
+// each registry entry, as the loaders of `make run` name them (the FtM file is ftm.ijson, so its
+// namespace is "ftm"). Accounts are no records: they are identifiers of their holder. Some of
+// these may not exist (a subject the report does not describe): DemoWorld keeps those that do.
 func DemoRecords(g *demo.GroundTruth, p *demo.PersonTruth) []string {
 	var ids []string
 	add := func(id string) {
@@ -42,6 +43,11 @@ func DemoRecords(g *demo.GroundTruth, p *demo.PersonTruth) []string {
 	}
 	for _, r := range p.Reports {
 		add(graph.UserAccountID(r.Service, r.ESPIdentifier))
+		if r.Role == "subject" {
+			// a subject the report describes (name, birth date, address) is also a Person
+			// record of the report; the demo's reports have one subject each
+			add(graph.PartyID(graph.LabelPerson, "cybertip", r.ReportID+":subject:1"))
+		}
 	}
 	for _, f := range p.FtMIDs {
 		add(graph.FtMID("ftm", f))
@@ -50,13 +56,15 @@ func DemoRecords(g *demo.GroundTruth, p *demo.PersonTruth) []string {
 }
 
 // DemoWorld scores the resolved entities stored in the graph (members: record id -> resolved
-// entity id, graph.Store.ResolvedMemberships) against the demo world's same-person truth:
+// entity id, graph.Store.ResolvedMemberships; exists: whether a record is in the graph) against
+// the demo world's same-person truth:
 // pairwise, over every predicted pair (a record the truth does not name is a person with one
 // record, so any link of it is false).
-func DemoWorld(g *demo.GroundTruth, members map[string]string) Row {
+func DemoWorld(g *demo.GroundTruth, members map[string]string, exists func(id string) bool) Row {
 	var groups [][]string
 	for _, p := range g.SamePerson {
-		if ids := DemoRecords(g, p); len(ids) > 1 {
+		ids := slices.DeleteFunc(DemoRecords(g, p), func(id string) bool { return !exists(id) })
+		if len(ids) > 1 {
 			groups = append(groups, ids)
 		}
 	}
