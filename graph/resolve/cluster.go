@@ -122,6 +122,10 @@ func (e *engine) cluster(ctx context.Context, scored []*edge, opts Options) (*Re
 			ed.Reason = fmt.Sprintf("probability %.3f is below the match threshold %.3f", ed.Probability, e.cfg.MatchThreshold)
 			continue
 		}
+		if v != Same && !ed.corroborated {
+			ed.Status, ed.Reason = Review, "only names agree"
+			continue
+		}
 		if v != Same && ed.contradicts != "" {
 			ed.Status, ed.Reason = Review, "contradictory evidence: "+ed.contradicts
 			continue

@@ -287,8 +287,9 @@ func dateLevel(a, b string) int8 {
 			return 1
 		}
 	}
-	n := min(len(a), len(b))
-	if a[:n] == b[:n] || a[:4] == b[:4] {
+	// the same year counts only where a date is known no better than its year or month; two
+	// full dates of one year and different days are two birthdays
+	if n := min(len(a), len(b)); n < 8 && (a[:n] == b[:n] || a[:4] == b[:4]) {
 		return 2
 	}
 	return 3
@@ -381,7 +382,7 @@ const minTFTotal = 1000
 func tfAdjusted(c int) bool { return c == cGiven || c == cSurname || comparisons[c].idKind != "" }
 
 // score turns a comparison into a weight, a probability and its evidence under model m.
-func (e *engine) score(c *compared) (float64, float64, []Evidence, string) {
+func (e *engine) score(c *compared) (float64, float64, []Evidence, string, bool) {
 	m := e.model
 	w := logit2(m.Lambda)
 	var ev []Evidence
@@ -432,7 +433,23 @@ func (e *engine) score(c *compared) (float64, float64, []Evidence, string) {
 		}
 		return 0
 	})
-	return w, prob2(w), ev, e.contradiction(c)
+	return w, prob2(w), ev, e.contradiction(c), e.corroborated(c)
+}
+
+// corroborated reports whether something besides names agrees: a birth date, an address, an
+// identifier (not a login address), a Bloom filter. Names alone never link two records: there
+// are many Chloe Robinsons.
+func (e *engine) corroborated(c *compared) bool {
+	if (c.v[cBirthDate] >= 0 && c.v[cBirthDate] <= 1) || (c.v[cStreet] >= 0 && c.v[cStreet] <= 1) ||
+		c.v[cPostcode] == 0 || (c.v[cCLK] >= 0 && c.v[cCLK] <= 1) {
+		return true
+	}
+	for i := cEmail; i < nComp; i++ {
+		if i != cIP && c.v[i] == 0 && e.stats.count[termKey(i, c.shared[i])] <= e.cfg.MaxShared {
+			return true
+		}
+	}
+	return false
 }
 
 // agreeingIDs counts the identifier kinds on which a pair agrees exactly (IP addresses aside).
@@ -472,6 +489,17 @@ func (e *engine) contradiction(c *compared) string {
 			// often than one body: "Dr. Rath Education Services" and "Dr. Rath Health Programs"
 			out = append(out, comparisons[i].name+" disagrees")
 		}
+	}
+	// Different e-mails and different phones (or accounts, national ids) say two people, unless
+	// a strong identifier agrees.
+	var differ []string
+	for _, i := range []int{cEmail, cPhone, cAccount, cNationalID} {
+		if c.v[i] == int8(len(comparisons[i].levels)-1) {
+			differ = append(differ, comparisons[i].name)
+		}
+	}
+	if len(differ) >= 2 && agreeingIDs(c) == 0 {
+		out = append(out, "different "+strings.Join(differ, " and "))
 	}
 	if len(out) == 0 {
 		return ""

@@ -21,9 +21,14 @@ func DefaultModel() Model {
 
 // Strength of the priors, in pseudo-pairs: estimates from few pairs stay near the defaults.
 const (
-	uPrior    = 200.0
-	uPriorIDs = 20_000.0
-	mPrior    = 20.0
+	uPrior = 200.0
+	// minExactM is the least share of true matches that agree exactly on a field both carry;
+	// below it the comparison learned something other than identity.
+	minExactM = 0.05
+	// minLearnPairs is how many candidate pairs must carry a field for its estimate to count.
+	minLearnPairs = 200
+	uPriorIDs     = 20_000.0
+	mPrior        = 20.0
 )
 
 // estimateU estimates u, how often each level occurs among non-matching pairs, from random
@@ -114,9 +119,15 @@ func (e *engine) estimateM(ctx context.Context, model *Model, vectors []vector) 
 	}
 	ps := make([]pat, 0, len(patterns))
 	total := 0.0
+	var seen [nComp]float64 // candidate pairs that carry each field
 	for v, n := range patterns {
 		ps = append(ps, pat{v, n})
 		total += n
+		for i, l := range v {
+			if l >= 0 {
+				seen[i] += n
+			}
+		}
 	}
 	// a fixed order, so that the sums (and the weights) come out the same on every run
 	slices.SortFunc(ps, func(a, b pat) int {
@@ -198,16 +209,31 @@ func (e *engine) estimateM(ctx context.Context, model *Model, vectors []vector) 
 	}
 	model.Estimated, model.Pairs, model.Iterations = true, int(total), iter
 	// EM finds whatever class explains the candidates best, which is not always "same
-	// entity" (neighbours blocked together make it "same place"). A comparison whose exact
-	// agreement came out weighing nothing, or less than disagreement, keeps its configured
-	// weights.
+	// entity": among records with few true duplicates (one bank's customers) it is "shares a
+	// name or a birthday", among neighbours "same place". A comparison whose learned weights
+	// cannot describe matches (exact agreement rare among them, weighing nothing or less than
+	// disagreement, disagreement counting for a match) keeps its configured m and the u of
+	// random pairs. When that happens to several comparisons that had data to learn from,
+	// nothing learned is trusted: the configured model with random-pair u.
+	bad := 0
 	for i := range model.Comparisons {
 		c := &model.Comparisons[i]
 		last := len(c.Levels) - 1
-		if c.Weight(0) <= 0 || c.Weight(0) <= c.Weight(last) || c.Weight(last) > 0 {
+		if c.M[0] < minExactM || c.Weight(0) <= 1 || c.Weight(0) <= c.Weight(last) || c.Weight(last) > 0 {
 			c.M = slices.Clone(comparisons[i].m)
-			c.U = slices.Clone(comparisons[i].u)
+			c.U = slices.Clone(uRandom[i])
+			if seen[i] >= minLearnPairs {
+				bad++
+			}
 		}
+	}
+	if bad >= 2 {
+		for i := range model.Comparisons {
+			model.Comparisons[i].M = slices.Clone(comparisons[i].m)
+			model.Comparisons[i].U = slices.Clone(uRandom[i])
+		}
+		model.Lambda = DefaultModel().Lambda
+		model.Estimated = false
 	}
 	return nil
 }

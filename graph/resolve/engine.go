@@ -171,9 +171,10 @@ func Resolve(ctx context.Context, records []Record, opts Options) (*Result, erro
 // edge compares and scores one pair of record indexes.
 type edge struct {
 	Pair
-	a, b        int32
-	contradicts string // why the pair contradicts itself, "" when it does not
-	known       Status // the status an earlier run stored ("" for a new pair)
+	a, b         int32
+	contradicts  string // why the pair contradicts itself, "" when it does not
+	corroborated bool   // something besides names agrees
+	known        Status // the status an earlier run stored ("" for a new pair)
 }
 
 func (e *engine) edge(a, b int32) *edge {
@@ -181,9 +182,9 @@ func (e *engine) edge(a, b int32) *edge {
 		a, b = b, a
 	}
 	c := compare(e.recs[a], e.recs[b])
-	w, p, ev, contra := e.score(&c)
+	w, p, ev, contra, corr := e.score(&c)
 	return &edge{Pair: Pair{A: e.recs[a].rec.ID, B: e.recs[b].rec.ID, Weight: round2(w), Probability: p, Evidence: ev},
-		a: a, b: b, contradicts: contra}
+		a: a, b: b, contradicts: contra, corroborated: corr}
 }
 
 func cloneModel(m Model) Model {
@@ -262,7 +263,7 @@ func Compare(a, b *Record, m *Model, cfg Config) Pair {
 	e.model = *m
 	e.stats = &stats{count: map[string]int{}}
 	c := compare(e.recs[0], e.recs[1])
-	w, p, ev, _ := e.score(&c)
+	w, p, ev, _, _ := e.score(&c)
 	return Pair{A: a.ID, B: b.ID, Weight: round2(w), Probability: p, Evidence: ev}
 }
 
