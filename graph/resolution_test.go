@@ -695,3 +695,62 @@ func TestResolution(t *testing.T) {
 		together(t, s, w.bankBruno, w.uaBruno)
 	})
 }
+
+// A partner that shares in the privacy-preserving mode sends its e-mail keyed and its customer's
+// name and birth date as a CLK; with the consortium key, resolution links that record to a
+// bank's clear one, and without it does not. The key is stored nowhere.
+func TestResolutionPrivacyPreserving(t *testing.T) {
+	s := graphtest.Open(t)
+	ctx := context.Background()
+	p := graphtest.Prefix(t)
+	key := []byte("consortium key for the privacy test, 32+ bytes")
+	clearEmail := p + ".jon.smith71@example.net"
+	keyed := resolve.KeyIdentifier(key, resolve.IDEmail, clearEmail)
+	bank := graph.Source{Partner: p + "-bank", Dataset: "customers", File: "c.csv"}
+	partner := graph.Source{Partner: p + "-remit", Dataset: "customers", File: "hashed.csv"}
+	clearID := graph.PartyID(graph.LabelPerson, bank.Partner, "C1")
+	keyedID := graph.PartyID(graph.LabelPerson, partner.Partner, "R1")
+	t.Cleanup(func() {
+		query(t, s, `MATCH (n:Entity)-[:RESOLVED_TO]->(e:ResolvedEntity) WHERE n.id CONTAINS $p DETACH DELETE e`, map[string]any{"p": p})
+		query(t, s, `MATCH (n:Entity) WHERE n.id CONTAINS $p OR n.id = $k DETACH DELETE n`, map[string]any{"p": p, "k": graph.EmailID(keyed)})
+		query(t, s, `MATCH (n:Source) WHERE n.partner STARTS WITH $p DETACH DELETE n`, map[string]any{"p": p})
+	})
+	write := func(src graph.Source, b graph.Batch) {
+		if _, err := s.WriteBatch(ctx, src, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(bank, graph.Batch{Nodes: []graph.Node{
+		{Label: graph.LabelPerson, ID: clearID, Props: map[string]any{"name": "Jon Smith", "birthDate": "1971-03-02"}},
+		{Label: graph.LabelEmail, ID: graph.EmailID(clearEmail), Props: map[string]any{"address": clearEmail}},
+	}, Edges: []graph.Edge{{Type: graph.RelUsesEmail, From: clearID, To: graph.EmailID(clearEmail)}}})
+	write(partner, graph.Batch{Nodes: []graph.Node{
+		{Label: graph.LabelPerson, ID: keyedID, Props: map[string]any{"clk": resolve.EncodeCLKString(resolve.EncodeCLK(key, "John Smith", "1971-03-02"))}},
+		{Label: graph.LabelEmail, ID: graph.EmailID(keyed)},
+	}, Edges: []graph.Edge{{Type: graph.RelUsesEmail, From: keyedID, To: graph.EmailID(keyed)}}})
+
+	if _, err := s.Resolve(ctx, graph.ResolveOptions{By: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	apart(t, s, clearID, keyedID)
+	if _, err := s.Resolve(ctx, graph.ResolveOptions{Full: true, Config: resolve.Config{Key: key}, By: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	v := together(t, s, clearID, keyedID)
+	m := match(t, s, clearID, keyedID)
+	fields := map[string]string{}
+	for _, ev := range m.Evidence {
+		fields[ev.Field] = ev.Level
+	}
+	if fields["email"] != "exact" || !strings.HasPrefix(fields["name_and_birth_date_clk"], "dice") {
+		t.Errorf("evidence = %+v; want the keyed e-mail and the CLK", m.Evidence)
+	}
+	// Nothing the run stored holds the key.
+	for _, r := range query(t, s, `MATCH (r:ResolutionRun) RETURN r.model + coalesce(r.stats, '') AS text ORDER BY r.startedAt DESC LIMIT 5`, nil) {
+		text, _ := r.Get("text")
+		if strings.Contains(fmt.Sprint(text), string(key)) {
+			t.Errorf("the run stored the key")
+		}
+	}
+	_ = v
+}
