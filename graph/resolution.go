@@ -82,7 +82,7 @@ var resolveSlot = make(chan struct{}, 1)
 // Limits of resolution reads and writes.
 const (
 	resolveReadPage     = 1000 // records per read transaction
-	resolveWriteBatch   = 1000 // rows per write transaction
+	resolveWriteBatch   = 5000 // rows per write transaction
 	resolveMaxIPs       = 20   // IP addresses read per record (CGNAT makes more meaningless)
 	resolveWriteTimeout = 5 * time.Minute
 	maxResolvedMembers  = 500  // members a ResolvedEntityView lists
