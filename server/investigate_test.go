@@ -236,6 +236,16 @@ func TestInjectionInEveryStringArgument(t *testing.T) {
 		`query($s: ID!) { communityRun(id: $s) { run { id } } }`,
 		`query($s: ID!) { job(id: $s) { id } }`,
 		`query($s: String!) { auditLog(after: $s) { nodes { id } } }`,
+		`query($s: ID!) { resolvedEntity(id: $s) { id } }`,
+		`query($s: String!) { matchReviews(after: $s) { nodes { probability } } }`,
+		`query($s: ID!) { judgements(recordId: $s) { nodes { id } } }`,
+		`query($s: String!) { judgements(after: $s) { nodes { id } } }`,
+		`query($s: ID!) { entity(id: $s) { resolvedEntity { id } matches { status } } }`,
+		`mutation($s: ID!) { judgeMatch(a: $s, b: "` + w.a[1] + `", verdict: SAME) { judgement { id } } }`,
+		`mutation($s: String) { judgeMatch(a: "` + w.a[1] + `", b: "` + w.a[4] + `", verdict: UNSURE, note: $s) { judgement { id } } }`,
+		`mutation($s: ID!) { retractJudgement(a: $s, b: "` + w.a[1] + `") { judgement { id } } }`,
+		`mutation($s: ID!) { splitResolvedEntity(id: $s, recordIds: ["` + w.a[1] + `"]) { id } }`,
+		`mutation($s: ID!) { splitResolvedEntity(id: "re:none", recordIds: [$s]) { id } }`,
 	}
 	for _, q := range queries {
 		for _, inj := range injections {
