@@ -192,8 +192,18 @@ func comparePersonNames(a, b *prepared, c *compared) {
 	// Given name and surname swapped in one source (a FEBRL corruption, and common where
 	// family names come first): take the orientation that agrees more.
 	if a.given != "" && b.given != "" && a.surname != "" && b.surname != "" {
-		xg, xgs := givenLevel(a.given, b.surname)
-		xs, xss := textLevel4(a.surname, b.given)
+		// The two cross pairs, the closer one scored as the surname, so that the result does
+		// not depend on which record comes first.
+		p1, p2 := [2]string{a.given, b.surname}, [2]string{a.surname, b.given}
+		j1, j2 := jw(p1[0], p1[1]), jw(p2[0], p2[1])
+		if j2 > j1 || (j2 == j1 && p2[0]+p2[1] > p1[0]+p1[1]) {
+			p1, p2 = p2, p1
+		}
+		if j2 > j1 {
+			j1, j2 = j2, j1
+		}
+		xs, xss := textLevel4Sim(p1[0], p1[1], j1)
+		xg, xgs := givenLevelSim(p2[0], p2[1], j2)
 		if xgs+xss > gs+ss+0.1 {
 			gl, gs, sl, ss = xg, xgs, xs, xss
 			c.swapped = true
@@ -222,13 +232,20 @@ func givenLevel(a, b string) (int8, float64) {
 	if a == "" || b == "" {
 		return -1, 0
 	}
+	return givenLevelSim(a, b, jw(a, b))
+}
+
+// givenLevelSim is givenLevel with the Jaro-Winkler similarity s of a and b known.
+func givenLevelSim(a, b string, s float64) (int8, float64) {
+	if a == "" || b == "" {
+		return -1, 0
+	}
 	if a == b {
 		return 0, 1
 	}
 	if (len(a) == 1 || len(b) == 1) && a[0] == b[0] {
 		return 3, 0
 	}
-	s := jw(a, b)
 	switch {
 	case s >= 0.92:
 		return 1, s
@@ -242,10 +259,17 @@ func textLevel4(a, b string) (int8, float64) {
 	if a == "" || b == "" {
 		return -1, 0
 	}
+	return textLevel4Sim(a, b, jw(a, b))
+}
+
+// textLevel4Sim is textLevel4 with the Jaro-Winkler similarity s of a and b known.
+func textLevel4Sim(a, b string, s float64) (int8, float64) {
+	if a == "" || b == "" {
+		return -1, 0
+	}
 	if a == b {
 		return 0, 1
 	}
-	s := jw(a, b)
 	switch {
 	case s >= 0.92:
 		return 1, s
@@ -296,6 +320,12 @@ func dateLevel(a, b string) int8 {
 }
 
 func tokenOverlap(a, b []string) float64 {
+	return min(tokenCover(a, b), tokenCover(b, a)) // the same whichever comes first
+}
+
+// tokenCover is the share of a's tokens found in b (exactly, or close for longer ones), over
+// the longer list's length.
+func tokenCover(a, b []string) float64 {
 	if len(a) == 0 || len(b) == 0 {
 		return 0
 	}
