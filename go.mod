@@ -7,6 +7,7 @@ require (
 	github.com/antzucaro/matchr v0.0.0-20221106193745-7bed6ef61ef9
 	github.com/golang-migrate/migrate/v4 v4.20.1
 	github.com/graph-gophers/dataloader/v7 v7.1.0
+	github.com/mozillazg/go-unidecode v0.2.0
 	github.com/neo4j/neo4j-go-driver/v5 v5.28.4
 	github.com/nyaruka/phonenumbers v1.8.1
 	github.com/rs/cors v1.11.1

@@ -4,13 +4,12 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
+	"github.com/mozillazg/go-unidecode"
 )
 
-// FoldName is the one normal form of a name that everything compares: Unicode decomposed and
-// stripped of accents (Müller -> muller, but ß -> ss), lower-cased, punctuation turned into
+// FoldName is the one normal form of a name that everything compares: transliterated to Latin
+// letters and stripped of accents (Müller -> muller, ß -> ss, Ротенберг -> rotenberg), words
+// run together in camel case split ("VladimirPutin"), lower-cased, punctuation turned into
 // spaces, whitespace collapsed. The privacy-preserving encodings (EncodeCLK) use it too, so a
 // partner's encoded name and Crosslink's clear one agree.
 func FoldName(s string) string {
@@ -18,11 +17,9 @@ func FoldName(s string) string {
 		return ""
 	}
 	if !isASCII(s) {
-		s = foldLetters.Replace(s)
-		t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-		if out, _, err := transform.String(t, s); err == nil {
-			s = out
-		}
+		// Other scripts are transliterated (Ротенберг -> Rotenberg, Σωκράτης -> Sokrates),
+		// accents dropped; a few letters first, where the common spelling differs.
+		s = unidecode.Unidecode(foldLetters.Replace(s))
 	}
 	var b strings.Builder
 	b.Grow(len(s))
