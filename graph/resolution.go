@@ -490,7 +490,90 @@ func (s *Store) Resolve(ctx context.Context, o ResolveOptions) (ResolveReport, e
 		return ResolveReport{}, &Error{Code: EUNAVAILABLE, Message: "resolve: gave up waiting for the resolution run in progress", Err: ctx.Err()}
 	}
 	defer func() { <-resolveSlot }()
+	release, err := s.lockResolution(ctx, o.By)
+	if err != nil {
+		return ResolveReport{}, err
+	}
+	defer release()
 	return s.resolve(ctx, o)
+}
+
+// The resolution lease: how long a holder keeps it without renewing, how often it renews,
+// and how often a waiting run tries again.
+var (
+	resolveLease      = 2 * time.Minute
+	resolveLeaseRenew = 30 * time.Second
+	resolveLeaseRetry = time.Second
+)
+
+// lockResolution takes the database-wide resolution lease (migration 000009), waiting while
+// another process's run holds it (until ctx ends: EUNAVAILABLE naming the holder), and renews
+// it until the returned release is called. A crashed holder's lease lapses after resolveLease.
+func (s *Store) lockResolution(ctx context.Context, by string) (release func(), err error) {
+	token, err := newResolutionID("lock")
+	if err != nil {
+		return nil, err
+	}
+	holder := token + " " + by
+	params := map[string]any{"key": "resolution", "holder": holder, "lease": resolveLease.Milliseconds()}
+	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: neo4j.AccessModeWrite})
+	defer sess.Close(context.WithoutCancel(ctx))
+	for {
+		res, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+			r, err := tx.Run(ctx, `MERGE (l:ResolutionLock {key: $key})
+WITH l, l.holder IS NULL OR l.expires < datetime() AS free
+SET l.holder = CASE WHEN free THEN $holder ELSE l.holder END,
+    l.since = CASE WHEN free THEN datetime() ELSE l.since END,
+    l.expires = CASE WHEN free THEN datetime() + duration({milliseconds: $lease}) ELSE l.expires END
+RETURN l.holder AS holder, l.since AS since`, params)
+			if err != nil {
+				return nil, err
+			}
+			rec, err := r.Single(ctx)
+			if err != nil {
+				return nil, err
+			}
+			h, _ := rec.Get("holder")
+			since, _ := rec.Get("since")
+			return []any{h, since}, nil
+		})
+		if err != nil {
+			return nil, translate("take the resolution lock", err)
+		}
+		got := res.([]any)
+		if asString(got[0]) == holder {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, &Error{Code: EUNAVAILABLE, Err: ctx.Err(), Message: fmt.Sprintf(
+				"resolve: another resolution run holds the lock (%s, since %s); try again when it is done",
+				asString(got[0]), asTime(got[1]).Format(time.RFC3339))}
+		case <-time.After(resolveLeaseRetry):
+		}
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { // renew the lease while the run lasts
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(resolveLeaseRenew):
+			}
+			_, _ = neo4j.ExecuteQuery(context.WithoutCancel(ctx), s.driver, `MATCH (l:ResolutionLock {key: $key}) WHERE l.holder = $holder
+SET l.expires = datetime() + duration({milliseconds: $lease})`, params, neo4j.EagerResultTransformer, neo4j.ExecuteQueryWithDatabase(s.db))
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		_, _ = neo4j.ExecuteQuery(ctx, s.driver, `MATCH (l:ResolutionLock {key: $key}) WHERE l.holder = $holder
+SET l.holder = null, l.expires = null, l.since = null`, params, neo4j.EagerResultTransformer, neo4j.ExecuteQueryWithDatabase(s.db))
+	}, nil
 }
 
 // resolve is Resolve once the run holds resolveSlot.

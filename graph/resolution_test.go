@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -753,4 +754,35 @@ func TestResolutionPrivacyPreserving(t *testing.T) {
 		}
 	}
 	_ = v
+}
+
+// One resolution run at a time across processes: a run waits while another holds the lease and
+// gives up with EUNAVAILABLE naming the holder when its context ends; a lapsed lease (a crashed
+// holder) is taken over; a finished run lets go.
+func TestResolutionLock(t *testing.T) {
+	s := graphtest.Open(t)
+	ctx := context.Background()
+	set := func(expires string) {
+		query(t, s, `MERGE (l:ResolutionLock {key: 'resolution'})
+SET l.holder = 'lock:other crosslink serve', l.since = datetime(), l.expires = datetime() + duration($d)`, map[string]any{"d": expires})
+	}
+	t.Cleanup(func() {
+		query(t, s, `MATCH (l:ResolutionLock {key: 'resolution'}) SET l.holder = null, l.expires = null, l.since = null`, nil)
+	})
+	set("PT1M")
+	short, cancel := context.WithTimeout(ctx, 2500*time.Millisecond)
+	defer cancel()
+	_, err := s.Resolve(short, graph.ResolveOptions{By: "test"})
+	var ge *graph.Error
+	if !errors.As(err, &ge) || ge.Code != graph.EUNAVAILABLE || !strings.Contains(ge.Message, "lock:other crosslink serve") {
+		t.Fatalf("resolve under another's lease: %v", err)
+	}
+	set("-PT1S") // lapsed
+	if _, err := s.Resolve(ctx, graph.ResolveOptions{By: "test"}); err != nil {
+		t.Fatalf("resolve after the lease lapsed: %v", err)
+	}
+	held := query(t, s, `MATCH (l:ResolutionLock {key: 'resolution'}) RETURN l.holder AS h`, nil)
+	if h, _ := held[0].Get("h"); h != nil {
+		t.Errorf("lock still held after the run: %v", h)
+	}
 }

@@ -38,7 +38,7 @@ var lookupIndexes = []string{
 // The constraints and indexes of 000005_communities, 000006_access and 000008_resolution.
 var (
 	laterConstraints = []string{"community_run_id_unique", "community_key_unique", "api_key_id_unique", "audit_entry_id_unique",
-		"resolved_entity_id_unique", "judgement_id_unique", "resolution_run_id_unique"}
+		"resolved_entity_id_unique", "judgement_id_unique", "resolution_run_id_unique", "resolution_lock_key_unique"}
 	laterIndexes = []string{"community_run_created_at_index", "audit_entry_at_index", "audit_entry_key_index",
 		"judgement_pair_index", "judgement_a_index", "judgement_b_index", "resolution_run_started_at_index",
 		"matches_status_probability_index"}
@@ -48,7 +48,7 @@ var (
 )
 
 // latest is the newest migration.
-const latest = 8
+const latest = 9
 
 func testContext(t *testing.T) context.Context {
 	t.Helper()
@@ -270,7 +270,7 @@ RETURN [sources, provenance]`, map[string]any{"p": p})
 
 	t.Run("logs names and versions", func(t *testing.T) {
 		t.Logf("log:\n%s", logs.String())
-		for _, want := range []string{"migration applied", "name=entity_keys", "name=lookup_indexes", "name=transaction_provenance", "name=search_index", "name=communities", "name=access", "name=drop_transaction_key", "name=resolution", "migration undone", "version=8"} {
+		for _, want := range []string{"migration applied", "name=entity_keys", "name=lookup_indexes", "name=transaction_provenance", "name=search_index", "name=communities", "name=access", "name=drop_transaction_key", "name=resolution", "name=resolution_lock", "migration undone", "version=9"} {
 			if !strings.Contains(logs.String(), want) {
 				t.Errorf("log lacks %q:\n%s", want, logs.String())
 			}

@@ -1,0 +1,2 @@
+DROP CONSTRAINT resolution_lock_key_unique IF EXISTS;
+MATCH (l:ResolutionLock) DELETE l;
