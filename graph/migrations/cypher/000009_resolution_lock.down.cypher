@@ -1,2 +1,1 @@
 DROP CONSTRAINT resolution_lock_key_unique IF EXISTS;
-MATCH (l:ResolutionLock) DELETE l;
