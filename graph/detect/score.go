@@ -1,0 +1,111 @@
+package detect
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Score is one subject's risk: the signals' contributions combined as a noisy-OR,
+// 1 − Π(1 − weight × strength), with one contribution per rule (the rule's strongest signal),
+// so that a rule firing many times for one subject counts once. The breakdown lists each rule's
+// contribution, largest first: a score is never a bare number.
+type Score struct {
+	Subject   string
+	Risk      float64        // 0..1
+	Breakdown []Contribution // by rule, largest first
+	Alert     bool           // Risk reached Scoring.AlertThreshold and the signals may raise an alert (see AlertReason)
+	// AlertReason says why the score raises an alert, or why it does not though it is over the
+	// threshold ("only weak indicators: ...").
+	AlertReason string
+	Signals     int // how many signals the subject has
+}
+
+// Contribution is one rule's share of a score.
+type Contribution struct {
+	Rule         string
+	Family       string
+	Indicator    string
+	Weight       float64 // the rule's configured weight
+	Strength     float64 // its strongest signal's strength
+	Contribution float64 // Weight × Strength
+	Weak         bool
+	Signals      int // the rule's signals for the subject
+}
+
+func (r *Result) score() {
+	rules := map[string]Rule{}
+	for _, s := range allRules() {
+		rules[s.Name] = s.Rule(r.config)
+	}
+	r.bySubj = map[string][]int{}
+	for i, s := range r.Signals {
+		r.bySubj[s.Subject] = append(r.bySubj[s.Subject], i)
+	}
+	sc := r.config.Scoring
+	for subj, idx := range r.bySubj {
+		byRule := map[string]*Contribution{}
+		for _, i := range idx {
+			s := r.Signals[i]
+			c := byRule[s.Rule]
+			if c == nil {
+				rc := rules[s.Rule]
+				c = &Contribution{Rule: s.Rule, Family: s.Family, Indicator: s.Indicator, Weight: rc.Weight, Weak: rc.Weak}
+				byRule[s.Rule] = c
+			}
+			c.Signals++
+			if s.Strength > c.Strength {
+				c.Strength = s.Strength
+			}
+		}
+		score := Score{Subject: subj, Signals: len(idx)}
+		keep := 1.0
+		for _, c := range byRule {
+			c.Contribution = c.Weight * c.Strength
+			keep *= 1 - c.Contribution
+			score.Breakdown = append(score.Breakdown, *c)
+		}
+		score.Risk = math.Round((1-keep)*1e4) / 1e4
+		slices.SortFunc(score.Breakdown, func(a, b Contribution) int {
+			return cmp.Or(cmp.Compare(b.Contribution, a.Contribution), cmp.Compare(a.Rule, b.Rule))
+		})
+		score.Alert, score.AlertReason = decideAlert(score, sc)
+		r.Scores = append(r.Scores, score)
+	}
+	slices.SortFunc(r.Scores, func(a, b Score) int {
+		return cmp.Or(cmp.Compare(b.Risk, a.Risk), cmp.Compare(a.Subject, b.Subject))
+	})
+	r.byScored = make(map[string]int, len(r.Scores))
+	for i, s := range r.Scores {
+		r.byScored[s.Subject] = i
+	}
+}
+
+// decideAlert applies the rule of the sources: no single weak indicator is enough. A score over
+// the threshold raises an alert when a rule that is not weak contributes to it, or when at
+// least MinRules distinct rules do.
+func decideAlert(s Score, sc Scoring) (bool, string) {
+	if s.Risk < sc.AlertThreshold {
+		return false, ""
+	}
+	var strong, all []string
+	for _, c := range s.Breakdown {
+		if c.Contribution <= 0 {
+			continue
+		}
+		all = append(all, c.Rule)
+		if !c.Weak {
+			strong = append(strong, c.Rule)
+		}
+	}
+	switch {
+	case len(strong) > 0:
+		return true, fmt.Sprintf("risk %.2f ≥ %.2f with %s", s.Risk, sc.AlertThreshold, strings.Join(all, ", "))
+	case len(all) >= sc.MinRules:
+		return true, fmt.Sprintf("risk %.2f ≥ %.2f with %d indicators: %s", s.Risk, sc.AlertThreshold, len(all), strings.Join(all, ", "))
+	default:
+		return false, fmt.Sprintf("risk %.2f ≥ %.2f but only %d weak indicator(s): %s", s.Risk, sc.AlertThreshold, len(all), strings.Join(all, ", "))
+	}
+}
