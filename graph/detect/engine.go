@@ -52,12 +52,12 @@ type Options struct {
 
 // Result is what a run finds.
 type Result struct {
-	Signals  []Signal        // sorted by subject, rule, key
-	Scores   []Score         // one per subject with signals, highest first
-	Rules    []RuleStat      // per rule: signals, subjects, time taken
-	Duration time.Duration   // the whole run
-	Index    time.Duration   // building the index
-	Errors   []error         // rules that panicked (the others' results stand)
+	Signals  []Signal      // sorted by subject, rule, key
+	Scores   []Score       // one per subject with signals, highest first
+	Rules    []RuleStat    // per rule: signals, subjects, time taken
+	Duration time.Duration // the whole run
+	Index    time.Duration // building the index
+	Errors   []error       // rules that panicked (the others' results stand)
 	config   *Config
 	bySubj   map[string][]int // signal indexes by subject
 	byScored map[string]int
