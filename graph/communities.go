@@ -106,8 +106,8 @@ type Community struct {
 	Flows                     []CurrencyFlow
 	Countries                 []CountryCount // members' countries, most frequent first (at most 20)
 	// RiskShare is the share of members (0..1) that carry a risk signal: subject of a Report,
-	// flagged = true, or riskScore >= 0.5 (properties a risk-scoring step may set; ground truth
-	// gt* is never read).
+	// flagged = true, or a detection risk score (RiskScore, graph/detection.go) of 0.5 or more
+	// (ground truth gt* is never read).
 	RiskShare float64
 }
 
@@ -304,7 +304,8 @@ CALL (ms) {
 }
 CALL (ms) {
   UNWIND ms AS m
-  WITH m WHERE m.flagged = true OR m.riskScore >= $riskCutoff OR EXISTS { (m)-[:SUBJECT_OF]->(:Report) }
+  WITH m WHERE m.flagged = true OR EXISTS { (m)<-[:RISK_OF]-(r:RiskScore) WHERE r.risk >= $riskCutoff }
+    OR EXISTS { (m)-[:SUBJECT_OF]->(:Report) }
   RETURN count(m) AS risky
 }
 CALL (ms) {

@@ -510,12 +510,18 @@ var (
 // another process's run holds it (until ctx ends: EUNAVAILABLE naming the holder), and renews
 // it until the returned release is called. A crashed holder's lease lapses after resolveLease.
 func (s *Store) lockResolution(ctx context.Context, by string) (release func(), err error) {
+	return s.lockRun(ctx, "resolution", by)
+}
+
+// lockRun takes the database-wide lease named key ("resolution", "detection"): see
+// lockResolution.
+func (s *Store) lockRun(ctx context.Context, key, by string) (release func(), err error) {
 	token, err := newResolutionID("lock")
 	if err != nil {
 		return nil, err
 	}
 	holder := token + " " + by
-	params := map[string]any{"key": "resolution", "holder": holder, "lease": resolveLease.Milliseconds()}
+	params := map[string]any{"key": key, "holder": holder, "lease": resolveLease.Milliseconds()}
 	sess := s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.db, AccessMode: neo4j.AccessModeWrite})
 	defer sess.Close(context.WithoutCancel(ctx))
 	for {
@@ -547,8 +553,8 @@ RETURN l.holder AS holder, l.since AS since`, params)
 		select {
 		case <-ctx.Done():
 			return nil, &Error{Code: EUNAVAILABLE, Err: ctx.Err(), Message: fmt.Sprintf(
-				"resolve: another resolution run holds the lock (%s, since %s); try again when it is done",
-				asString(got[0]), asTime(got[1]).Format(time.RFC3339))}
+				"%s: another %s run holds the lock (%s, since %s); try again when it is done",
+				key, key, asString(got[0]), asTime(got[1]).Format(time.RFC3339))}
 		case <-time.After(resolveLeaseRetry):
 		}
 	}

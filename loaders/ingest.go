@@ -37,6 +37,8 @@ type IngestResult struct {
 	Rejected int
 	Errors   []RowError
 	graph.WriteStats
+	// Touched holds the nodes the request wrote that detection re-evaluates from.
+	Touched *graph.DetectTouched
 }
 
 // IngestCSV ingests rows of a CSV format (transactions, platform): header names the columns as
@@ -139,8 +141,8 @@ func ingest(ctx context.Context, w Writer, f Format, src graph.Source, data []by
 	if err := src.Validate(); err != nil {
 		return IngestResult{}, err
 	}
-	res := IngestResult{Received: n}
-	opts := Options{Partner: src.Partner, Dataset: src.Dataset, BatchSize: n + 1, OnReject: func(r Reject) {
+	res := IngestResult{Received: n, Touched: &graph.DetectTouched{}}
+	opts := Options{OnBatch: res.Touched.Add, Partner: src.Partner, Dataset: src.Dataset, BatchSize: n + 1, OnReject: func(r Reject) {
 		field := r.Field
 		if fieldName != nil && field != "" {
 			field = fieldName(field)

@@ -31,6 +31,9 @@ type Options struct {
 	Progress *Progress
 	// OnReject, when not nil, is called with every reject (the ingest API returns them all).
 	OnReject func(Reject)
+	// OnBatch, when not nil, is called with every batch once it is written (detection after a
+	// load reads the nodes a load touched from them). It runs on the writer goroutine.
+	OnBatch func(graph.Batch)
 }
 
 // Summary says what one load did.
@@ -112,6 +115,9 @@ func Load(ctx context.Context, w Writer, f Format, file string, r io.Reader, siz
 			}
 			stats.Add(st)
 			nbatches++
+			if opts.OnBatch != nil {
+				opts.OnBatch(b)
+			}
 		}
 	}()
 	e.send = func(b graph.Batch) error {

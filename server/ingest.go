@@ -122,7 +122,7 @@ func ingestCSV[T any](ctx context.Context, s *graph.Store, format string, src gr
 // ingested asks for a background resolution of what an ingest wrote, and passes its result on.
 func (r *Resolver) ingested(res loaders.IngestResult, err error) (loaders.IngestResult, error) {
 	if err == nil && res.Loaded > 0 {
-		r.queue.ask()
+		r.queue.ask(res.Touched)
 	}
 	return res, err
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/crosslink/crosslink/graph"
+	"github.com/crosslink/crosslink/graph/detect"
 	"github.com/crosslink/crosslink/graph/resolve"
 )
 
@@ -17,9 +18,12 @@ const resolveTimeout = 30 * time.Minute
 // ingest that wrote something asks for a run; asks that come while a run is going fold into one
 // more run after it. Runs are incremental, so each compares only what changed since the last.
 type resolveQueue struct {
-	store *graph.Store
-	cfg   resolve.Config
-	log   *slog.Logger
+	store  *graph.Store
+	cfg    resolve.Config
+	detect *detect.Config // nil: no detection after ingests
+	log    *slog.Logger
+
+	touched graph.DetectTouched // what ingests wrote since the last detection run
 
 	kick   chan struct{}
 	stop   chan struct{}
@@ -30,18 +34,19 @@ type resolveQueue struct {
 	lastOK bool
 }
 
-func newResolveQueue(store *graph.Store, cfg resolve.Config, log *slog.Logger) *resolveQueue {
-	q := &resolveQueue{store: store, cfg: cfg, log: log, kick: make(chan struct{}, 1),
+func newResolveQueue(store *graph.Store, cfg resolve.Config, dcfg *detect.Config, log *slog.Logger) *resolveQueue {
+	q := &resolveQueue{store: store, cfg: cfg, detect: dcfg, log: log, kick: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go q.loop()
 	return q
 }
 
-// ask requests a run soon; it never blocks.
-func (q *resolveQueue) ask() {
+// ask requests a run soon, over what an ingest touched; it never blocks.
+func (q *resolveQueue) ask(touched *graph.DetectTouched) {
 	if q == nil {
 		return
 	}
+	q.touched.Merge(touched)
 	select {
 	case q.kick <- struct{}{}:
 	default: // a run is already asked for
@@ -65,11 +70,13 @@ func (q *resolveQueue) loop() {
 			}
 		}()
 		rep, err := q.store.Resolve(ctx, graph.ResolveOptions{Config: q.cfg, By: "ingest"})
-		cancel()
 		if err != nil {
+			cancel()
 			q.log.Error("resolution after ingest failed; the next ingest or 'crosslink resolve' retries", "err", err)
 			continue
 		}
+		q.detectTouched(ctx)
+		cancel()
 		q.mu.Lock()
 		q.last, q.lastOK = rep, true
 		q.mu.Unlock()
@@ -77,6 +84,32 @@ func (q *resolveQueue) loop() {
 			"review", rep.Stats.Review, "memberships_changed", rep.MembershipsChanged,
 			"duration_ms", rep.Finished.Sub(rep.Started).Milliseconds())
 	}
+}
+
+// detectTouched runs incremental detection over what ingests touched since the last run.
+func (q *resolveQueue) detectTouched(ctx context.Context) {
+	ids, full := q.touched.Take()
+	if q.detect == nil || (len(ids) == 0 && !full) {
+		return
+	}
+	o := graph.DetectOptions{Config: q.detect, Touched: ids, By: "ingest"}
+	if full {
+		o.Touched = nil
+	}
+	rep, err := q.store.Detect(ctx, o)
+	if err != nil {
+		// What was touched is not lost: it waits for the next run.
+		if full {
+			q.touched.MarkFull()
+		} else {
+			q.touched.AddIDs(ids...)
+		}
+		q.log.Error("detection after ingest failed; the next ingest or 'crosslink detect' retries", "err", err)
+		return
+	}
+	q.log.Info("detected after ingest", "run", rep.RunID, "mode", rep.Mode, "transactions", rep.Transactions,
+		"signals", rep.Signals, "created", rep.Created, "updated", rep.Updated, "deleted", rep.Deleted,
+		"alerts", rep.Alerts, "duration_ms", rep.Total.Milliseconds())
 }
 
 // close stops the queue, cancelling a run in progress (the next run picks its records up).

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/crosslink/crosslink/graph"
+	"github.com/crosslink/crosslink/graph/detect"
 	"github.com/crosslink/crosslink/graph/resolve"
 )
 
@@ -52,6 +53,9 @@ type Deps struct {
 	// (when ResolveAfterIngest), the ones startResolution and judgements start.
 	Resolve            resolve.Config
 	ResolveAfterIngest bool
+	// Detect is the detection configuration of the incremental runs after partner ingests (they
+	// follow the resolution run); nil runs none.
+	Detect *detect.Config
 }
 
 // Server is Crosslink's HTTP server.
@@ -82,7 +86,7 @@ func New(cfg Config, d Deps, log *slog.Logger) *Server {
 	s.jobs = graph.NewJobs(log)
 	s.resolve = d.Resolve
 	if d.ResolveAfterIngest {
-		s.queue = newResolveQueue(d.Store, d.Resolve, log)
+		s.queue = newResolveQueue(d.Store, d.Resolve, d.Detect, log)
 	}
 	s.h = s.routes()
 	return s

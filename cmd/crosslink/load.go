@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/crosslink/crosslink/graph"
+	"github.com/crosslink/crosslink/graph/detect"
 	"github.com/crosslink/crosslink/graph/resolve"
 	"github.com/crosslink/crosslink/loaders"
 )
@@ -50,10 +51,14 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 	var memoryMiB int
 	var resolveAfter bool
 	var rf resolveFlags
+	var detectAfter bool
+	var df detectFlags
 	fs := flag.NewFlagSet("load "+format.Name(), flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c.bind(fs, e)
 	rf.bind(fs, e)
+	df.bind(fs, e)
+	fs.BoolVar(&detectAfter, "detect", e.bool("CROSSLINK_LOAD_DETECT", true), "run detection over what the load touched, after resolution (CROSSLINK_LOAD_DETECT)")
 	fs.BoolVar(&resolveAfter, "resolve", e.bool("CROSSLINK_LOAD_RESOLVE", true), "resolve the new and changed persons and organisations after the load (CROSSLINK_LOAD_RESOLVE)")
 	fs.StringVar(&opts.Partner, "partner", e.str("CROSSLINK_PARTNER", "local"), "who provides the data: bank, platform or hotline name, recorded as provenance (CROSSLINK_PARTNER)")
 	fs.StringVar(&opts.Dataset, "dataset", "", "dataset name recorded as provenance (default: the format's name)")
@@ -90,6 +95,14 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 			return err
 		}
 	}
+	var dcfg *detect.Config
+	var touched graph.DetectTouched
+	if detectAfter && !opts.DryRun {
+		if dcfg, err = df.config(); err != nil {
+			return err
+		}
+		opts.OnBatch = touched.Add
+	}
 	var w loaders.Writer
 	var store *graph.Store
 	if !opts.DryRun {
@@ -124,6 +137,18 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 		}
 		logResolution(log, rep)
 		printResolution(stdout, rep)
+	}
+	if ids, full := touched.IDs(); store != nil && detectAfter && (len(ids) > 0 || full) {
+		o := graph.DetectOptions{Config: dcfg, Touched: ids, By: "crosslink load " + format.Name()}
+		if full {
+			o.Touched = nil
+		}
+		rep, err := store.Detect(ctx, o)
+		if err != nil {
+			return fmt.Errorf("load %s: the data is loaded, but detection failed (run 'crosslink detect' again): %w", format.Name(), err)
+		}
+		logDetection(log, rep)
+		printDetection(stdout, rep)
 	}
 	if strict && rejected > 0 {
 		return &exitError{code: 3, msg: fmt.Sprintf("%d records rejected", rejected)}

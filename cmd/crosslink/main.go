@@ -62,6 +62,7 @@ Usage:
   crosslink keys     create --role R [--partner P] [--name N] [--expires-days D] | list | revoke ID
   crosslink hash     -format F [flags] IN.csv  key identifiers, encode names for sharing (docs/privacy.md)
   crosslink resolve  [-full] [flags]          resolve persons and organisations across sources
+  crosslink detect   [flags]                  run the detection rules over the whole graph
   crosslink eval     resolve [-data DIR] [-synthetic N] [-json]   measure entity resolution
   crosslink version
 
@@ -91,6 +92,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runEval(ctx, args[1:], getenv, stdout, stderr)
 	case "resolve":
 		return runResolve(ctx, args[1:], getenv, stdout, stderr)
+	case "detect":
+		return runDetect(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, buildVersion())
 		return nil

@@ -8,6 +8,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/crosslink/crosslink/graph/detect"
 	"github.com/crosslink/crosslink/graph/migrations"
 	"github.com/crosslink/crosslink/server"
 )
@@ -27,8 +28,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.SetOutput(stderr)
 	c.bind(fs, e)
 	var rf resolveFlags
-	var resolveAfterIngest bool
+	var resolveAfterIngest, detectAfterIngest bool
+	var df detectFlags
 	rf.bind(fs, e)
+	df.bind(fs, e)
+	fs.BoolVar(&detectAfterIngest, "detect-after-ingest", e.bool("CROSSLINK_DETECT_AFTER_INGEST", true), "run detection over what partners ingest, in the background after resolution (CROSSLINK_DETECT_AFTER_INGEST)")
 	fs.BoolVar(&resolveAfterIngest, "resolve-after-ingest", e.bool("CROSSLINK_RESOLVE_AFTER_INGEST", true), "resolve what partners ingest, in the background (CROSSLINK_RESOLVE_AFTER_INGEST)")
 	fs.StringVar(&cfg.Addr, "addr", e.str("CROSSLINK_ADDR", cfg.Addr), "listen address (CROSSLINK_ADDR)")
 	fs.StringVar(&origins, "cors-origins", e.str("CROSSLINK_CORS_ORIGINS", ""), "comma-separated browser origins allowed to call the API; * for any (CROSSLINK_CORS_ORIGINS)")
@@ -49,6 +53,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	rcfg, err := rf.config()
 	if err != nil {
 		return err
+	}
+	var dcfg *detect.Config
+	if detectAfterIngest {
+		if dcfg, err = df.config(); err != nil {
+			return err
+		}
 	}
 	for _, o := range strings.Split(origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -85,5 +95,5 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	log.Info("connected to neo4j", "uri", c.neo4j.URI, "neo4j", info.Neo4jVersion, "gds", info.GDSVersion,
 		"apoc", info.APOCVersion, "migration", info.MigrationVersion, "latest_migration", info.LatestMigrationVersion)
-	return server.New(cfg, server.Deps{Status: status, Store: store, Resolve: rcfg, ResolveAfterIngest: resolveAfterIngest}, log).ListenAndServe(ctx, ready)
+	return server.New(cfg, server.Deps{Status: status, Store: store, Resolve: rcfg, ResolveAfterIngest: resolveAfterIngest, Detect: dcfg}, log).ListenAndServe(ctx, ready)
 }

@@ -42,7 +42,7 @@ func (c *Config) RuleList() []RuleInfo {
 
 // Options narrow a run.
 type Options struct {
-	// Rules, when not empty, runs only the rules named.
+	// Rules, when not nil, runs only the rules named (none when empty).
 	Rules []string
 	// Subjects, when not nil, keeps only the signals and scores of these subjects (an
 	// incremental run: the input holds their neighbourhood, and other subjects' view of it is
@@ -78,7 +78,7 @@ func Detect(in Input, cfg *Config, o Options) *Result {
 	x := NewIndex(in, cfg)
 	res := &Result{config: cfg, Index: time.Since(start)}
 	var want map[string]bool
-	if len(o.Rules) > 0 {
+	if o.Rules != nil {
 		want = map[string]bool{}
 		for _, r := range o.Rules {
 			want[r] = true
@@ -90,48 +90,60 @@ func Detect(in Input, cfg *Config, o Options) *Result {
 		sem  = make(chan struct{}, 4)
 		sigs [][]Signal
 	)
-	for _, r := range allRules() {
-		if !r.Rule(cfg).On() || (want != nil && !want[r.Name]) {
-			continue
+	// Two phases: the network rules look at the risk the other rules found (a community's share
+	// of flagged members), so they run once those are done.
+	for phase, specs := range [][]ruleSpec{slices.Concat(cseRules, crossRules, amlRules), networkRules} {
+		if phase == 1 {
+			wg.Wait()
+			var first []Signal
+			for _, s := range sigs {
+				first = append(first, s...)
+			}
+			x.Prelim = prelimRisk(first, cfg)
 		}
-		k := len(sigs)
-		sigs = append(sigs, nil)
-		res.Rules = append(res.Rules, RuleStat{Rule: r.Name, Family: r.Family})
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			t0 := time.Now()
-			var out []Signal
-			defer func() {
-				if p := recover(); p != nil {
+		for _, r := range specs {
+			if !r.Rule(cfg).On() || (want != nil && !want[r.Name]) {
+				continue
+			}
+			k := len(sigs)
+			sigs = append(sigs, nil)
+			res.Rules = append(res.Rules, RuleStat{Rule: r.Name, Family: r.Family})
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				t0 := time.Now()
+				var out []Signal
+				defer func() {
+					if p := recover(); p != nil {
+						mu.Lock()
+						res.Errors = append(res.Errors, fmt.Errorf("rule %s: %v", r.Name, p))
+						mu.Unlock()
+					}
+					subj := map[string]bool{}
+					for _, s := range out {
+						subj[s.Subject] = true
+					}
 					mu.Lock()
-					res.Errors = append(res.Errors, fmt.Errorf("rule %s: %v", r.Name, p))
+					sigs[k] = out
+					res.Rules[k].Signals, res.Rules[k].Subjects, res.Rules[k].Duration = len(out), len(subj), time.Since(t0)
 					mu.Unlock()
-				}
-				subj := map[string]bool{}
-				for _, s := range out {
-					subj[s.Subject] = true
-				}
-				mu.Lock()
-				sigs[k] = out
-				res.Rules[k].Signals, res.Rules[k].Subjects, res.Rules[k].Duration = len(out), len(subj), time.Since(t0)
-				mu.Unlock()
+				}()
+				r.Run(x, func(s Signal) {
+					if o.Subjects != nil && !o.Subjects[s.Subject] {
+						return
+					}
+					s.Rule, s.Family = r.Name, r.Family
+					if s.Indicator == "" {
+						s.Indicator = r.Indicator
+					}
+					s.Strength = math.Max(0, math.Min(1, s.Strength))
+					capEvidence(&s.Evidence, cfg.MaxEvidence)
+					out = append(out, s)
+				})
 			}()
-			r.Run(x, func(s Signal) {
-				if o.Subjects != nil && !o.Subjects[s.Subject] {
-					return
-				}
-				s.Rule, s.Family = r.Name, r.Family
-				if s.Indicator == "" {
-					s.Indicator = r.Indicator
-				}
-				s.Strength = math.Max(0, math.Min(1, s.Strength))
-				capEvidence(&s.Evidence, cfg.MaxEvidence)
-				out = append(out, s)
-			})
-		}()
+		}
 	}
 	wg.Wait()
 	for _, s := range sigs {
@@ -177,3 +189,17 @@ func (r *Result) ScoreOf(subject string) *Score {
 
 // ID is a signal's stable id: the same rule, subject and key give the same id in every run.
 func (s Signal) ID() string { return "sig:" + shortHash(s.Rule, s.Subject, s.Key) }
+
+// prelimRisk scores the subjects of the first phase's signals.
+func prelimRisk(sigs []Signal, cfg *Config) map[string]float64 {
+	by := map[string][]Signal{}
+	for _, s := range sigs {
+		by[s.Subject] = append(by[s.Subject], s)
+	}
+	rules := ruleParams(cfg)
+	out := make(map[string]float64, len(by))
+	for subj, ss := range by {
+		out[subj] = scoreSignals(subj, ss, rules, cfg.Scoring).Risk
+	}
+	return out
+}

@@ -22,6 +22,9 @@ type Index struct {
 	In    [][]int32 // by node: its incoming transactions, oldest first
 	Now   time.Time
 	Facts Facts
+	// Prelim is the risk each subject has from the cse, cross and aml rules, set before the
+	// network rules run (nil before).
+	Prelim map[string]float64
 
 	accounts map[string]*Account
 	nodeNum  map[string]int32

@@ -36,43 +36,17 @@ type Contribution struct {
 }
 
 func (r *Result) score() {
-	rules := map[string]Rule{}
-	for _, s := range allRules() {
-		rules[s.Name] = s.Rule(r.config)
-	}
+	rules := ruleParams(r.config)
 	r.bySubj = map[string][]int{}
 	for i, s := range r.Signals {
 		r.bySubj[s.Subject] = append(r.bySubj[s.Subject], i)
 	}
-	sc := r.config.Scoring
 	for subj, idx := range r.bySubj {
-		byRule := map[string]*Contribution{}
-		for _, i := range idx {
-			s := r.Signals[i]
-			c := byRule[s.Rule]
-			if c == nil {
-				rc := rules[s.Rule]
-				c = &Contribution{Rule: s.Rule, Family: s.Family, Indicator: s.Indicator, Weight: rc.Weight, Weak: rc.Weak}
-				byRule[s.Rule] = c
-			}
-			c.Signals++
-			if s.Strength > c.Strength {
-				c.Strength = s.Strength
-			}
+		sigs := make([]Signal, len(idx))
+		for k, i := range idx {
+			sigs[k] = r.Signals[i]
 		}
-		score := Score{Subject: subj, Signals: len(idx)}
-		keep := 1.0
-		for _, c := range byRule {
-			c.Contribution = c.Weight * c.Strength
-			keep *= 1 - c.Contribution
-			score.Breakdown = append(score.Breakdown, *c)
-		}
-		score.Risk = math.Round((1-keep)*1e4) / 1e4
-		slices.SortFunc(score.Breakdown, func(a, b Contribution) int {
-			return cmp.Or(cmp.Compare(b.Contribution, a.Contribution), cmp.Compare(a.Rule, b.Rule))
-		})
-		score.Alert, score.AlertReason = decideAlert(score, sc)
-		r.Scores = append(r.Scores, score)
+		r.Scores = append(r.Scores, scoreSignals(subj, sigs, rules, r.config.Scoring))
 	}
 	slices.SortFunc(r.Scores, func(a, b Score) int {
 		return cmp.Or(cmp.Compare(b.Risk, a.Risk), cmp.Compare(a.Subject, b.Subject))
@@ -108,4 +82,52 @@ func decideAlert(s Score, sc Scoring) (bool, string) {
 	default:
 		return false, fmt.Sprintf("risk %.2f ≥ %.2f but only %d weak indicator(s): %s", s.Risk, sc.AlertThreshold, len(all), strings.Join(all, ", "))
 	}
+}
+
+// ruleParams maps each rule's name to its common parameters.
+func ruleParams(c *Config) map[string]Rule {
+	rules := map[string]Rule{}
+	for _, s := range allRules() {
+		rules[s.Name] = s.Rule(c)
+	}
+	return rules
+}
+
+// ScoreSignals scores one subject from its signals (Rule and Strength are what count) with the
+// configured weights: what graph does with the signals it has stored. A rule no longer
+// configured contributes nothing.
+func ScoreSignals(subject string, sigs []Signal, cfg *Config) Score {
+	return scoreSignals(subject, sigs, ruleParams(cfg), cfg.Scoring)
+}
+
+func scoreSignals(subj string, sigs []Signal, rules map[string]Rule, sc Scoring) Score {
+	byRule := map[string]*Contribution{}
+	for _, s := range sigs {
+		c := byRule[s.Rule]
+		if c == nil {
+			rc := rules[s.Rule]
+			c = &Contribution{Rule: s.Rule, Family: s.Family, Indicator: s.Indicator, Weight: rc.Weight, Weak: rc.Weak}
+			if !rc.On() {
+				c.Weight = 0
+			}
+			byRule[s.Rule] = c
+		}
+		c.Signals++
+		if s.Strength > c.Strength {
+			c.Strength = s.Strength
+		}
+	}
+	score := Score{Subject: subj, Signals: len(sigs)}
+	keep := 1.0
+	for _, c := range byRule {
+		c.Contribution = math.Round(c.Weight*c.Strength*1e4) / 1e4
+		keep *= 1 - c.Contribution
+		score.Breakdown = append(score.Breakdown, *c)
+	}
+	score.Risk = math.Round((1-keep)*1e4) / 1e4
+	slices.SortFunc(score.Breakdown, func(a, b Contribution) int {
+		return cmp.Or(cmp.Compare(b.Contribution, a.Contribution), cmp.Compare(a.Rule, b.Rule))
+	})
+	score.Alert, score.AlertReason = decideAlert(score, sc)
+	return score
 }
