@@ -260,3 +260,16 @@ func (s *Store) DetectionRuns(ctx context.Context, first int) ([]DetectionRunVie
 	}
 	return out, nil
 }
+
+// View is the report as DetectionRuns reads it back.
+func (rep DetectReport) View() DetectionRunView {
+	status := "DONE"
+	if len(rep.Errors) > 0 {
+		status = "PARTIAL"
+	}
+	return DetectionRunView{ID: rep.RunID, Mode: string(rep.Mode), Status: status, StartedAt: rep.Started,
+		FinishedAt: rep.Started.Add(rep.Total), ConfigHash: rep.ConfigHash, Transactions: rep.Transactions,
+		Accounts: rep.Accounts, Signals: rep.Signals, Scores: rep.Scores, Alerts: rep.Alerts, Created: rep.Created,
+		Updated: rep.Updated, Deleted: rep.Deleted, ReadMs: rep.Read.Milliseconds(), FactsMs: rep.Facts.Milliseconds(),
+		EngineMs: rep.Engine.Milliseconds(), WriteMs: rep.Write.Milliseconds(), Rules: rep.Rules, Errors: nonNil(rep.Errors)}
+}

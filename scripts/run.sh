@@ -39,7 +39,8 @@ if [[ $scale != 0 ]]; then
     bin/crosslink migrate up >&2
     echo "run.sh: loading the demo world (scale $scale, seed $seed)" >&2
     mkdir -p "$demo_dir/rejects"
-    load() { bin/crosslink load "$@" -rejects-dir "$demo_dir/rejects" >&2; }
+    # Detection runs once over the whole graph below rather than after each file.
+    load() { bin/crosslink load "$@" -detect=false -rejects-dir "$demo_dir/rejects" >&2; }
     load transactions -partner demo-bank "$demo_dir/transactions.csv"
     load platform -partner demo-platforms "$demo_dir/platform_accounts.csv" "$demo_dir/platform_events.csv"
     load cybertip -partner ncmec "$demo_dir/cybertip.xml"
@@ -50,6 +51,9 @@ if [[ $scale != 0 ]]; then
   # (and is a quick no-op otherwise).
   bin/crosslink migrate up >&2
   bin/crosslink resolve >&2
+  # Detection over the whole graph: signals, risk scores and alerts (a re-run over unchanged
+  # data writes nothing).
+  bin/crosslink detect >&2
 fi
 
 # API keys for the demo: made once per instance (the tokens cannot be read back from Neo4j, so

@@ -22,7 +22,7 @@ import (
 // query cache, complexity and depth limits, introspection as configured, one error presenter
 // and one recover function.
 func (s *Server) graphqlHandler() http.Handler {
-	es := generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{status: s.status, store: s.store, keys: s.keys, jobs: s.jobs, resolve: s.resolve, queue: s.queue}})
+	es := generated.NewExecutableSchema(generated.Config{Resolvers: &Resolver{status: s.status, store: s.store, keys: s.keys, jobs: s.jobs, resolve: s.resolve, detect: s.detect, queue: s.queue}})
 	h := handler.New(es)
 	h.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
 	h.AddTransport(transport.GET{})

@@ -14,14 +14,16 @@ import (
 // resolveTimeout bounds one background resolution run.
 const resolveTimeout = 30 * time.Minute
 
-// resolveQueue resolves what partners ingest, in the background and one run at a time: each
+// resolveQueue resolves what partners ingest and runs detection over it, in the background and
+// one run at a time: each
 // ingest that wrote something asks for a run; asks that come while a run is going fold into one
 // more run after it. Runs are incremental, so each compares only what changed since the last.
 type resolveQueue struct {
-	store  *graph.Store
-	cfg    resolve.Config
-	detect *detect.Config // nil: no detection after ingests
-	log    *slog.Logger
+	store   *graph.Store
+	cfg     resolve.Config
+	resolve bool           // resolve after ingests
+	detect  *detect.Config // nil: no detection after ingests
+	log     *slog.Logger
 
 	touched graph.DetectTouched // what ingests wrote since the last detection run
 
@@ -34,8 +36,8 @@ type resolveQueue struct {
 	lastOK bool
 }
 
-func newResolveQueue(store *graph.Store, cfg resolve.Config, dcfg *detect.Config, log *slog.Logger) *resolveQueue {
-	q := &resolveQueue{store: store, cfg: cfg, detect: dcfg, log: log, kick: make(chan struct{}, 1),
+func newResolveQueue(store *graph.Store, cfg resolve.Config, resolveAfter bool, dcfg *detect.Config, log *slog.Logger) *resolveQueue {
+	q := &resolveQueue{store: store, cfg: cfg, resolve: resolveAfter, detect: dcfg, log: log, kick: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	go q.loop()
 	return q
@@ -69,20 +71,23 @@ func (q *resolveQueue) loop() {
 			case <-ctx.Done():
 			}
 		}()
-		rep, err := q.store.Resolve(ctx, graph.ResolveOptions{Config: q.cfg, By: "ingest"})
-		if err != nil {
-			cancel()
-			q.log.Error("resolution after ingest failed; the next ingest or 'crosslink resolve' retries", "err", err)
-			continue
+		if q.resolve {
+			rep, err := q.store.Resolve(ctx, graph.ResolveOptions{Config: q.cfg, By: "ingest"})
+			if err != nil {
+				cancel()
+				q.log.Error("resolution after ingest failed; the next ingest or 'crosslink resolve' retries", "err", err)
+				continue
+			}
+			q.mu.Lock()
+			q.last, q.lastOK = rep, true
+			q.mu.Unlock()
+			q.log.Info("resolved after ingest", "run", rep.RunID, "pending", rep.Stats.Pending, "linked", rep.Stats.Linked,
+				"review", rep.Stats.Review, "memberships_changed", rep.MembershipsChanged,
+				"duration_ms", rep.Finished.Sub(rep.Started).Milliseconds())
 		}
+		// Detection follows resolution: cross-sector rules join on resolved entities.
 		q.detectTouched(ctx)
 		cancel()
-		q.mu.Lock()
-		q.last, q.lastOK = rep, true
-		q.mu.Unlock()
-		q.log.Info("resolved after ingest", "run", rep.RunID, "pending", rep.Stats.Pending, "linked", rep.Stats.Linked,
-			"review", rep.Stats.Review, "memberships_changed", rep.MembershipsChanged,
-			"duration_ms", rep.Finished.Sub(rep.Started).Milliseconds())
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/crosslink/crosslink/graph"
+	"github.com/crosslink/crosslink/graph/detect"
 	"github.com/crosslink/crosslink/graph/resolve"
 )
 
@@ -14,7 +15,8 @@ type Resolver struct {
 	keys    *keyCache
 	jobs    *graph.Jobs
 	resolve resolve.Config // entity resolution settings
-	queue   *resolveQueue  // background resolution after ingests (nil: none)
+	detect  *detect.Config // detection settings of startDetection (nil: the defaults)
+	queue   *resolveQueue  // background resolution and detection after ingests (nil: none)
 }
 
 // startJob starts fn as a job of the caller and returns its status.

@@ -53,9 +53,10 @@ type Deps struct {
 	// (when ResolveAfterIngest), the ones startResolution and judgements start.
 	Resolve            resolve.Config
 	ResolveAfterIngest bool
-	// Detect is the detection configuration of the incremental runs after partner ingests (they
-	// follow the resolution run); nil runs none.
-	Detect *detect.Config
+	// Detect is the detection configuration (nil: the defaults); with DetectAfterIngest,
+	// incremental runs follow the resolution run after partner ingests.
+	Detect            *detect.Config
+	DetectAfterIngest bool
 }
 
 // Server is Crosslink's HTTP server.
@@ -69,7 +70,8 @@ type Server struct {
 	auditor *auditor
 	jobs    *graph.Jobs
 	resolve resolve.Config
-	queue   *resolveQueue // nil: ingests do not start resolution
+	detect  *detect.Config
+	queue   *resolveQueue // nil: ingests start neither resolution nor detection
 	h       http.Handler
 
 	nodeBatches atomic.Int64 // batches read by the node dataloaders
@@ -85,8 +87,16 @@ func New(cfg Config, d Deps, log *slog.Logger) *Server {
 	s.auditor = newAuditor(d.Store, log)
 	s.jobs = graph.NewJobs(log)
 	s.resolve = d.Resolve
-	if d.ResolveAfterIngest {
-		s.queue = newResolveQueue(d.Store, d.Resolve, d.Detect, log)
+	s.detect = d.Detect
+	if s.detect == nil {
+		s.detect = detect.Default()
+	}
+	if d.ResolveAfterIngest || d.DetectAfterIngest {
+		var dcfg *detect.Config
+		if d.DetectAfterIngest {
+			dcfg = s.detect
+		}
+		s.queue = newResolveQueue(d.Store, d.Resolve, d.ResolveAfterIngest, dcfg, log)
 	}
 	s.h = s.routes()
 	return s

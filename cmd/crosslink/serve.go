@@ -8,7 +8,6 @@ import (
 	"net"
 	"strings"
 
-	"github.com/crosslink/crosslink/graph/detect"
 	"github.com/crosslink/crosslink/graph/migrations"
 	"github.com/crosslink/crosslink/server"
 )
@@ -54,11 +53,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
-	var dcfg *detect.Config
-	if detectAfterIngest {
-		if dcfg, err = df.config(); err != nil {
-			return err
-		}
+	dcfg, err := df.config()
+	if err != nil {
+		return err
 	}
 	for _, o := range strings.Split(origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -95,5 +92,5 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	log.Info("connected to neo4j", "uri", c.neo4j.URI, "neo4j", info.Neo4jVersion, "gds", info.GDSVersion,
 		"apoc", info.APOCVersion, "migration", info.MigrationVersion, "latest_migration", info.LatestMigrationVersion)
-	return server.New(cfg, server.Deps{Status: status, Store: store, Resolve: rcfg, ResolveAfterIngest: resolveAfterIngest, Detect: dcfg}, log).ListenAndServe(ctx, ready)
+	return server.New(cfg, server.Deps{Status: status, Store: store, Resolve: rcfg, ResolveAfterIngest: resolveAfterIngest, Detect: dcfg, DetectAfterIngest: detectAfterIngest}, log).ListenAndServe(ctx, ready)
 }
