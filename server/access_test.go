@@ -129,6 +129,13 @@ var operations = map[string]struct {
 	"Mutation.retractJudgement":    {`mutation { retractJudgement(a: "person:none:1", b: "person:none:2") { judgement { id } } }`, nil},
 	"Mutation.splitResolvedEntity": {`mutation { splitResolvedEntity(id: "re:none", recordIds: ["person:none:1"]) { id } }`, nil},
 	"Mutation.startResolution":     {`mutation { startResolution { id } }`, nil},
+
+	"Query.signals":           {`{ signals(first: 1) { nodes { id } } }`, nil},
+	"Query.signal":            {`{ signal(id: "sig:none") { id } }`, nil},
+	"Query.riskRanking":       {`{ riskRanking(first: 1) { nodes { risk } } }`, nil},
+	"Query.detectionRules":    {`{ detectionRules { name } }`, nil},
+	"Query.detectionRuns":     {`{ detectionRuns(first: 1) { id } }`, nil},
+	"Mutation.startDetection": {`mutation { startDetection { id } }`, nil},
 }
 
 // TestRoleMatrix calls every operation with every role and checks the policy is what is

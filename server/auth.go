@@ -210,6 +210,14 @@ var DefaultPolicy = Policy{
 	"Mutation.retractJudgement":    analysts,
 	"Mutation.splitResolvedEntity": analysts,
 	"Mutation.startResolution":     admins,
+
+	// Detection joins every partner's data: analysts and admins only.
+	"Query.signals":           analysts,
+	"Query.signal":            analysts,
+	"Query.riskRanking":       analysts,
+	"Query.detectionRules":    analysts,
+	"Query.detectionRuns":     analysts,
+	"Mutation.startDetection": admins,
 }
 
 // Allows reports whether role may call the root field object.field.

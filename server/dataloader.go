@@ -19,6 +19,7 @@ type loadersKey struct{}
 
 type requestLoaders struct {
 	nodes *dataloader.Loader[string, *graph.NodeView]
+	risks *dataloader.Loader[string, *graph.RiskView]
 }
 
 // nodeBatchMax is the most ids one batch reads (Store.Nodes takes up to 1,000).
@@ -46,7 +47,21 @@ func (s *Server) withLoaders(next http.Handler) http.Handler {
 			return out
 		}, dataloader.WithBatchCapacity[string, *graph.NodeView](nodeBatchMax),
 			dataloader.WithWait[string, *graph.NodeView](time.Millisecond))
-		ctx := context.WithValue(r.Context(), loadersKey{}, &requestLoaders{nodes: nodes})
+		risks := dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[*graph.RiskView] {
+			s.riskBatches.Add(1)
+			out := make([]*dataloader.Result[*graph.RiskView], len(ids))
+			found, err := s.store.RiskScores(ctx, ids)
+			for i, id := range ids {
+				res := &dataloader.Result[*graph.RiskView]{Error: err}
+				if v, ok := found[id]; ok && err == nil {
+					res.Data = &v
+				}
+				out[i] = res
+			}
+			return out
+		}, dataloader.WithBatchCapacity[string, *graph.RiskView](nodeBatchMax),
+			dataloader.WithWait[string, *graph.RiskView](time.Millisecond))
+		ctx := context.WithValue(r.Context(), loadersKey{}, &requestLoaders{nodes: nodes, risks: risks})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -58,6 +73,15 @@ func loadNode(ctx context.Context, id string) (*graph.NodeView, error) {
 		return nil, graph.Errorf(graph.EINTERNAL, "no dataloaders in the request context")
 	}
 	return l.nodes.Load(ctx, id)()
+}
+
+// loadRisk reads one entity's risk score through the request's loader; nil without signals.
+func loadRisk(ctx context.Context, id string) (*graph.RiskView, error) {
+	l, ok := ctx.Value(loadersKey{}).(*requestLoaders)
+	if !ok {
+		return nil, graph.Errorf(graph.EINTERNAL, "no dataloaders in the request context")
+	}
+	return l.risks.Load(ctx, id)()
 }
 
 // loadNodes reads many nodes through the request's loader, in the order asked.
@@ -78,3 +102,6 @@ func loadNodes(ctx context.Context, ids []string) ([]*graph.NodeView, error) {
 // NodeBatches is how many node batches the loaders have read since the server started (tests
 // count them to prove there is no query per parent).
 func (s *Server) NodeBatches() int64 { return s.nodeBatches.Load() }
+
+// RiskBatches is how many risk-score batches the loaders have read since the server started.
+func (s *Server) RiskBatches() int64 { return s.riskBatches.Load() }

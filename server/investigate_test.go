@@ -246,6 +246,12 @@ func TestInjectionInEveryStringArgument(t *testing.T) {
 		`mutation($s: ID!) { retractJudgement(a: $s, b: "` + w.a[1] + `") { judgement { id } } }`,
 		`mutation($s: ID!) { splitResolvedEntity(id: $s, recordIds: ["` + w.a[1] + `"]) { id } }`,
 		`mutation($s: ID!) { splitResolvedEntity(id: "re:none", recordIds: [$s]) { id } }`,
+		`query($s: ID!) { signals(subject: $s) { nodes { id } } }`,
+		`query($s: String!) { signals(rule: $s) { nodes { id } } }`,
+		`query($s: String!) { signals(after: $s) { nodes { id } } }`,
+		`query($s: ID!) { signal(id: $s) { id } }`,
+		`query($s: String!) { riskRanking(after: $s) { nodes { risk } } }`,
+		`query($s: ID!) { entity(id: $s) { risk { risk } } }`,
 	}
 	for _, q := range queries {
 		for _, inj := range injections {

@@ -75,6 +75,7 @@ type Server struct {
 	h       http.Handler
 
 	nodeBatches atomic.Int64 // batches read by the node dataloaders
+	riskBatches atomic.Int64 // batches read by the risk-score dataloaders
 }
 
 // New builds the server and its routes, and starts the audit log's writer: Close stops it.

@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/crosslink/crosslink/graph"
+	"github.com/crosslink/crosslink/graph/detect"
 	"github.com/crosslink/crosslink/graph/resolve"
 	"github.com/crosslink/crosslink/loaders"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -37,6 +38,9 @@ type ResolverRoot interface {
 	CentralityResult() CentralityResultResolver
 	CommunityResult() CommunityResultResolver
 	CommunityRun() CommunityRunResolver
+	DetectionRule() DetectionRuleResolver
+	DetectionRuleStat() DetectionRuleStatResolver
+	DetectionRun() DetectionRunResolver
 	Edge() EdgeResolver
 	Entity() EntityResolver
 	IngestResult() IngestResultResolver
@@ -51,7 +55,10 @@ type ResolverRoot interface {
 	Query() QueryResolver
 	ResolutionRun() ResolutionRunResolver
 	ResolvedEntity() ResolvedEntityResolver
+	RiskContribution() RiskContributionResolver
+	RiskScore() RiskScoreResolver
 	RowError() RowErrorResolver
+	Signal() SignalResolver
 	Timeline() TimelineResolver
 	TimelineEvent() TimelineEventResolver
 	TransactionRow() TransactionRowResolver
@@ -181,6 +188,48 @@ type ComplexityRoot struct {
 		Type  func(childComplexity int) int
 	}
 
+	DetectionRule struct {
+		Description func(childComplexity int) int
+		Enabled     func(childComplexity int) int
+		Family      func(childComplexity int) int
+		Indicator   func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Weak        func(childComplexity int) int
+		Weight      func(childComplexity int) int
+	}
+
+	DetectionRuleStat struct {
+		Family   func(childComplexity int) int
+		Ms       func(childComplexity int) int
+		Rule     func(childComplexity int) int
+		Signals  func(childComplexity int) int
+		Subjects func(childComplexity int) int
+	}
+
+	DetectionRun struct {
+		Accounts     func(childComplexity int) int
+		Alerts       func(childComplexity int) int
+		By           func(childComplexity int) int
+		ConfigHash   func(childComplexity int) int
+		Created      func(childComplexity int) int
+		Deleted      func(childComplexity int) int
+		EngineMs     func(childComplexity int) int
+		Errors       func(childComplexity int) int
+		FactsMs      func(childComplexity int) int
+		FinishedAt   func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Mode         func(childComplexity int) int
+		ReadMs       func(childComplexity int) int
+		Rules        func(childComplexity int) int
+		Scores       func(childComplexity int) int
+		Signals      func(childComplexity int) int
+		StartedAt    func(childComplexity int) int
+		Status       func(childComplexity int) int
+		Transactions func(childComplexity int) int
+		Updated      func(childComplexity int) int
+		WriteMs      func(childComplexity int) int
+	}
+
 	Edge struct {
 		From       func(childComplexity int) int
 		FromNode   func(childComplexity int) int
@@ -198,6 +247,7 @@ type ComplexityRoot struct {
 		Node           func(childComplexity int) int
 		Provenance     func(childComplexity int) int
 		ResolvedEntity func(childComplexity int) int
+		Risk           func(childComplexity int) int
 	}
 
 	IngestResult struct {
@@ -212,6 +262,7 @@ type ComplexityRoot struct {
 	Job struct {
 		Centrality  func(childComplexity int) int
 		Communities func(childComplexity int) int
+		Detection   func(childComplexity int) int
 		Error       func(childComplexity int) int
 		ErrorCode   func(childComplexity int) int
 		FinishedAt  func(childComplexity int) int
@@ -300,6 +351,7 @@ type ComplexityRoot struct {
 		SplitResolvedEntity    func(childComplexity int, id string, recordIds []string, note *string) int
 		StartCentrality        func(childComplexity int, input CentralityInput) int
 		StartCommunities       func(childComplexity int, input CommunityInput) int
+		StartDetection         func(childComplexity int) int
 		StartResolution        func(childComplexity int, full *bool) int
 	}
 
@@ -314,6 +366,7 @@ type ComplexityRoot struct {
 		Caption    func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Properties func(childComplexity int) int
+		Risk       func(childComplexity int) int
 		Type       func(childComplexity int) int
 	}
 
@@ -357,6 +410,8 @@ type ComplexityRoot struct {
 		Communities    func(childComplexity int, input CommunityInput) int
 		CommunityRun   func(childComplexity int, id string, top *int, membersPerCommunity *int) int
 		CommunityRuns  func(childComplexity int, first *int, after *string) int
+		DetectionRules func(childComplexity int) int
+		DetectionRuns  func(childComplexity int, first *int) int
 		Entity         func(childComplexity int, id string) int
 		Job            func(childComplexity int, id string) int
 		Jobs           func(childComplexity int, first *int, after *string) int
@@ -368,7 +423,10 @@ type ComplexityRoot struct {
 		Nodes          func(childComplexity int, ids []string) int
 		Paths          func(childComplexity int, from string, to string, kind *PathKind, k *int, maxHops *int, weight *PathWeight, directed *bool, filter *GraphFilter, moneyTrail *MoneyTrailOptions) int
 		ResolvedEntity func(childComplexity int, id string) int
+		RiskRanking    func(childComplexity int, minRisk *float64, alertsOnly *bool, first *int, after *string) int
 		Search         func(childComplexity int, text string, types []EntityType, first *int, after *string) int
+		Signal         func(childComplexity int, id string) int
+		Signals        func(childComplexity int, subject *string, rule *string, family *SignalFamily, first *int, after *string) int
 		System         func(childComplexity int) int
 		Timeline       func(childComplexity int, id string, from *time.Time, to *time.Time, first *int, after *string, period *TimelinePeriod) int
 		Transactions   func(childComplexity int, account string, from *time.Time, to *time.Time, direction *Direction, first *int, after *string) int
@@ -407,6 +465,32 @@ type ComplexityRoot struct {
 		UpdatedAt func(childComplexity int) int
 	}
 
+	RiskContribution struct {
+		Contribution func(childComplexity int) int
+		Family       func(childComplexity int) int
+		Indicator    func(childComplexity int) int
+		Rule         func(childComplexity int) int
+		Signals      func(childComplexity int) int
+		Strength     func(childComplexity int) int
+		Weak         func(childComplexity int) int
+		Weight       func(childComplexity int) int
+	}
+
+	RiskScore struct {
+		Alert       func(childComplexity int) int
+		AlertReason func(childComplexity int) int
+		Breakdown   func(childComplexity int) int
+		Risk        func(childComplexity int) int
+		Signals     func(childComplexity int, first *int) int
+		Subject     func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	RiskScoreConnection struct {
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
 	RowError struct {
 		Field   func(childComplexity int) int
 		Message func(childComplexity int) int
@@ -423,6 +507,34 @@ type ComplexityRoot struct {
 		Exact func(childComplexity int) int
 		Node  func(childComplexity int) int
 		Score func(childComplexity int) int
+	}
+
+	Signal struct {
+		CreatedAt    func(childComplexity int) int
+		Entities     func(childComplexity int) int
+		Facts        func(childComplexity int) int
+		Family       func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Indicator    func(childComplexity int) int
+		Links        func(childComplexity int) int
+		Rule         func(childComplexity int) int
+		Strength     func(childComplexity int) int
+		Subject      func(childComplexity int) int
+		Summary      func(childComplexity int) int
+		Transactions func(childComplexity int) int
+		Truncated    func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+	}
+
+	SignalConnection struct {
+		Nodes    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	SignalLink struct {
+		From func(childComplexity int) int
+		To   func(childComplexity int) int
+		Type func(childComplexity int) int
 	}
 
 	System struct {
@@ -513,6 +625,20 @@ type CommunityRunResolver interface {
 
 	ElapsedMs(ctx context.Context, obj *graph.CommunityRunInfo) (float64, error)
 }
+type DetectionRuleResolver interface {
+	Family(ctx context.Context, obj *detect.RuleInfo) (SignalFamily, error)
+}
+type DetectionRuleStatResolver interface {
+	Family(ctx context.Context, obj *detect.RuleStat) (SignalFamily, error)
+
+	Ms(ctx context.Context, obj *detect.RuleStat) (int, error)
+}
+type DetectionRunResolver interface {
+	ReadMs(ctx context.Context, obj *graph.DetectionRunView) (int, error)
+	FactsMs(ctx context.Context, obj *graph.DetectionRunView) (int, error)
+	EngineMs(ctx context.Context, obj *graph.DetectionRunView) (int, error)
+	WriteMs(ctx context.Context, obj *graph.DetectionRunView) (int, error)
+}
 type EdgeResolver interface {
 	Type(ctx context.Context, obj *graph.EdgeView) (RelationshipType, error)
 
@@ -522,6 +648,7 @@ type EdgeResolver interface {
 }
 type EntityResolver interface {
 	Degree(ctx context.Context, obj *graph.EntityDetail) ([]DegreeCount, error)
+	Risk(ctx context.Context, obj *graph.EntityDetail) (*graph.RiskView, error)
 	ResolvedEntity(ctx context.Context, obj *graph.EntityDetail) (*graph.ResolvedEntityView, error)
 	Matches(ctx context.Context, obj *graph.EntityDetail) ([]graph.MatchView, error)
 }
@@ -538,6 +665,7 @@ type JobResolver interface {
 	ErrorCode(ctx context.Context, obj *graph.JobStatus) (*string, error)
 	Communities(ctx context.Context, obj *graph.JobStatus) (*graph.CommunityResult, error)
 	Centrality(ctx context.Context, obj *graph.JobStatus) (*graph.CentralityResult, error)
+	Detection(ctx context.Context, obj *graph.JobStatus) (*graph.DetectionRunView, error)
 	Resolution(ctx context.Context, obj *graph.JobStatus) (*graph.ResolveReport, error)
 }
 type JudgementResolver interface {
@@ -564,6 +692,7 @@ type MutationResolver interface {
 	StartCentrality(ctx context.Context, input CentralityInput) (graph.JobStatus, error)
 	CancelJob(ctx context.Context, id string) (graph.JobStatus, error)
 	DeleteCommunityRun(ctx context.Context, id string) (bool, error)
+	StartDetection(ctx context.Context) (graph.JobStatus, error)
 	IngestTransactions(ctx context.Context, rows []TransactionInput, dataset *string, partner *string) (loaders.IngestResult, error)
 	IngestPlatformAccounts(ctx context.Context, rows []PlatformAccountInput, dataset *string, partner *string) (loaders.IngestResult, error)
 	IngestPlatformEvents(ctx context.Context, rows []PlatformEventInput, dataset *string, partner *string) (loaders.IngestResult, error)
@@ -578,6 +707,7 @@ type NodeResolver interface {
 	Type(ctx context.Context, obj *graph.NodeView) (EntityType, error)
 
 	Properties(ctx context.Context, obj *graph.NodeView) (map[string]any, error)
+	Risk(ctx context.Context, obj *graph.NodeView) (*graph.RiskView, error)
 }
 type PathResultResolver interface {
 	Reason(ctx context.Context, obj *graph.PathResult) (*string, error)
@@ -598,6 +728,11 @@ type QueryResolver interface {
 	CommunityRun(ctx context.Context, id string, top *int, membersPerCommunity *int) (graph.CommunityResult, error)
 	Job(ctx context.Context, id string) (graph.JobStatus, error)
 	Jobs(ctx context.Context, first *int, after *string) (JobConnection, error)
+	Signals(ctx context.Context, subject *string, rule *string, family *SignalFamily, first *int, after *string) (SignalConnection, error)
+	Signal(ctx context.Context, id string) (graph.SignalView, error)
+	RiskRanking(ctx context.Context, minRisk *float64, alertsOnly *bool, first *int, after *string) (RiskScoreConnection, error)
+	DetectionRules(ctx context.Context) ([]detect.RuleInfo, error)
+	DetectionRuns(ctx context.Context, first *int) ([]graph.DetectionRunView, error)
 	Search(ctx context.Context, text string, types []EntityType, first *int, after *string) (SearchConnection, error)
 	Entity(ctx context.Context, id string) (graph.EntityDetail, error)
 	Node(ctx context.Context, id string) (*graph.NodeView, error)
@@ -622,8 +757,27 @@ type ResolvedEntityResolver interface {
 
 	UpdatedAt(ctx context.Context, obj *graph.ResolvedEntityView) (*time.Time, error)
 }
+type RiskContributionResolver interface {
+	Family(ctx context.Context, obj *detect.Contribution) (SignalFamily, error)
+}
+type RiskScoreResolver interface {
+	Subject(ctx context.Context, obj *graph.RiskView) (*graph.NodeView, error)
+
+	Signals(ctx context.Context, obj *graph.RiskView, first *int) ([]graph.SignalView, error)
+}
 type RowErrorResolver interface {
 	Field(ctx context.Context, obj *loaders.RowError) (*string, error)
+}
+type SignalResolver interface {
+	Family(ctx context.Context, obj *graph.SignalView) (SignalFamily, error)
+
+	Subject(ctx context.Context, obj *graph.SignalView) (*graph.NodeView, error)
+
+	Transactions(ctx context.Context, obj *graph.SignalView) ([]*graph.NodeView, error)
+
+	Entities(ctx context.Context, obj *graph.SignalView) ([]*graph.NodeView, error)
+
+	Facts(ctx context.Context, obj *graph.SignalView) (map[string]any, error)
 }
 type TimelineResolver interface {
 	PageInfo(ctx context.Context, obj *graph.Timeline) (PageInfo, error)
@@ -1122,6 +1276,207 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DegreeCount.Type(childComplexity), true
 
+	case "DetectionRule.description":
+		if e.ComplexityRoot.DetectionRule.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Description(childComplexity), true
+	case "DetectionRule.enabled":
+		if e.ComplexityRoot.DetectionRule.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Enabled(childComplexity), true
+	case "DetectionRule.family":
+		if e.ComplexityRoot.DetectionRule.Family == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Family(childComplexity), true
+	case "DetectionRule.indicator":
+		if e.ComplexityRoot.DetectionRule.Indicator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Indicator(childComplexity), true
+	case "DetectionRule.name":
+		if e.ComplexityRoot.DetectionRule.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Name(childComplexity), true
+	case "DetectionRule.weak":
+		if e.ComplexityRoot.DetectionRule.Weak == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Weak(childComplexity), true
+	case "DetectionRule.weight":
+		if e.ComplexityRoot.DetectionRule.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRule.Weight(childComplexity), true
+
+	case "DetectionRuleStat.family":
+		if e.ComplexityRoot.DetectionRuleStat.Family == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRuleStat.Family(childComplexity), true
+	case "DetectionRuleStat.ms":
+		if e.ComplexityRoot.DetectionRuleStat.Ms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRuleStat.Ms(childComplexity), true
+	case "DetectionRuleStat.rule":
+		if e.ComplexityRoot.DetectionRuleStat.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRuleStat.Rule(childComplexity), true
+	case "DetectionRuleStat.signals":
+		if e.ComplexityRoot.DetectionRuleStat.Signals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRuleStat.Signals(childComplexity), true
+	case "DetectionRuleStat.subjects":
+		if e.ComplexityRoot.DetectionRuleStat.Subjects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRuleStat.Subjects(childComplexity), true
+
+	case "DetectionRun.accounts":
+		if e.ComplexityRoot.DetectionRun.Accounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.Accounts(childComplexity), true
+	case "DetectionRun.alerts":
+		if e.ComplexityRoot.DetectionRun.Alerts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.Alerts(childComplexity), true
+	case "DetectionRun.by":
+		if e.ComplexityRoot.DetectionRun.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.By(childComplexity), true
+	case "DetectionRun.configHash":
+		if e.ComplexityRoot.DetectionRun.ConfigHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.ConfigHash(childComplexity), true
+	case "DetectionRun.created":
+		if e.ComplexityRoot.DetectionRun.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.Created(childComplexity), true
+	case "DetectionRun.deleted":
+		if e.ComplexityRoot.DetectionRun.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.Deleted(childComplexity), true
+	case "DetectionRun.engineMs":
+		if e.ComplexityRoot.DetectionRun.EngineMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.EngineMs(childComplexity), true
+	case "DetectionRun.errors":
+		if e.ComplexityRoot.DetectionRun.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.Errors(childComplexity), true
+	case "DetectionRun.factsMs":
+		if e.ComplexityRoot.DetectionRun.FactsMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.FactsMs(childComplexity), true
+	case "DetectionRun.finishedAt":
+		if e.ComplexityRoot.DetectionRun.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.FinishedAt(childComplexity), true
+	case "DetectionRun.id":
+		if e.ComplexityRoot.DetectionRun.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.ID(childComplexity), true
+	case "DetectionRun.mode":
+		if e.ComplexityRoot.DetectionRun.Mode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.Mode(childComplexity), true
+	case "DetectionRun.readMs":
+		if e.ComplexityRoot.DetectionRun.ReadMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.ReadMs(childComplexity), true
+	case "DetectionRun.rules":
+		if e.ComplexityRoot.DetectionRun.Rules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.Rules(childComplexity), true
+	case "DetectionRun.scores":
+		if e.ComplexityRoot.DetectionRun.Scores == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.Scores(childComplexity), true
+	case "DetectionRun.signals":
+		if e.ComplexityRoot.DetectionRun.Signals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.Signals(childComplexity), true
+	case "DetectionRun.startedAt":
+		if e.ComplexityRoot.DetectionRun.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.StartedAt(childComplexity), true
+	case "DetectionRun.status":
+		if e.ComplexityRoot.DetectionRun.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.Status(childComplexity), true
+	case "DetectionRun.transactions":
+		if e.ComplexityRoot.DetectionRun.Transactions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.Transactions(childComplexity), true
+	case "DetectionRun.updated":
+		if e.ComplexityRoot.DetectionRun.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.Updated(childComplexity), true
+	case "DetectionRun.writeMs":
+		if e.ComplexityRoot.DetectionRun.WriteMs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionRun.WriteMs(childComplexity), true
+
 	case "Edge.from":
 		if e.ComplexityRoot.Edge.From == nil {
 			break
@@ -1201,6 +1556,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entity.ResolvedEntity(childComplexity), true
+	case "Entity.risk":
+		if e.ComplexityRoot.Entity.Risk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entity.Risk(childComplexity), true
 
 	case "IngestResult.errors":
 		if e.ComplexityRoot.IngestResult.Errors == nil {
@@ -1251,6 +1612,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Job.Communities(childComplexity), true
+	case "Job.detection":
+		if e.ComplexityRoot.Job.Detection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Job.Detection(childComplexity), true
 	case "Job.error":
 		if e.ComplexityRoot.Job.Error == nil {
 			break
@@ -1679,6 +2046,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.StartCommunities(childComplexity, args["input"].(CommunityInput)), true
+	case "Mutation.startDetection":
+		if e.ComplexityRoot.Mutation.StartDetection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.StartDetection(childComplexity), true
 	case "Mutation.startResolution":
 		if e.ComplexityRoot.Mutation.StartResolution == nil {
 			break
@@ -1734,6 +2107,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Node.Properties(childComplexity), true
+	case "Node.risk":
+		if e.ComplexityRoot.Node.Risk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Node.Risk(childComplexity), true
 	case "Node.type":
 		if e.ComplexityRoot.Node.Type == nil {
 			break
@@ -1937,6 +2316,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CommunityRuns(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.detectionRules":
+		if e.ComplexityRoot.Query.DetectionRules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.DetectionRules(childComplexity), true
+	case "Query.detectionRuns":
+		if e.ComplexityRoot.Query.DetectionRuns == nil {
+			break
+		}
+
+		args, err := ec.field_Query_detectionRuns_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DetectionRuns(childComplexity, args["first"].(*int)), true
 	case "Query.entity":
 		if e.ComplexityRoot.Query.Entity == nil {
 			break
@@ -2054,6 +2450,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ResolvedEntity(childComplexity, args["id"].(string)), true
+	case "Query.riskRanking":
+		if e.ComplexityRoot.Query.RiskRanking == nil {
+			break
+		}
+
+		args, err := ec.field_Query_riskRanking_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RiskRanking(childComplexity, args["minRisk"].(*float64), args["alertsOnly"].(*bool), args["first"].(*int), args["after"].(*string)), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -2065,6 +2472,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Search(childComplexity, args["text"].(string), args["types"].([]EntityType), args["first"].(*int), args["after"].(*string)), true
+	case "Query.signal":
+		if e.ComplexityRoot.Query.Signal == nil {
+			break
+		}
+
+		args, err := ec.field_Query_signal_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Signal(childComplexity, args["id"].(string)), true
+	case "Query.signals":
+		if e.ComplexityRoot.Query.Signals == nil {
+			break
+		}
+
+		args, err := ec.field_Query_signals_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Signals(childComplexity, args["subject"].(*string), args["rule"].(*string), args["family"].(*SignalFamily), args["first"].(*int), args["after"].(*string)), true
 	case "Query.system":
 		if e.ComplexityRoot.Query.System == nil {
 			break
@@ -2241,6 +2670,116 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ResolvedEntity.UpdatedAt(childComplexity), true
 
+	case "RiskContribution.contribution":
+		if e.ComplexityRoot.RiskContribution.Contribution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskContribution.Contribution(childComplexity), true
+	case "RiskContribution.family":
+		if e.ComplexityRoot.RiskContribution.Family == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskContribution.Family(childComplexity), true
+	case "RiskContribution.indicator":
+		if e.ComplexityRoot.RiskContribution.Indicator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskContribution.Indicator(childComplexity), true
+	case "RiskContribution.rule":
+		if e.ComplexityRoot.RiskContribution.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskContribution.Rule(childComplexity), true
+	case "RiskContribution.signals":
+		if e.ComplexityRoot.RiskContribution.Signals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskContribution.Signals(childComplexity), true
+	case "RiskContribution.strength":
+		if e.ComplexityRoot.RiskContribution.Strength == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskContribution.Strength(childComplexity), true
+	case "RiskContribution.weak":
+		if e.ComplexityRoot.RiskContribution.Weak == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskContribution.Weak(childComplexity), true
+	case "RiskContribution.weight":
+		if e.ComplexityRoot.RiskContribution.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskContribution.Weight(childComplexity), true
+
+	case "RiskScore.alert":
+		if e.ComplexityRoot.RiskScore.Alert == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskScore.Alert(childComplexity), true
+	case "RiskScore.alertReason":
+		if e.ComplexityRoot.RiskScore.AlertReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskScore.AlertReason(childComplexity), true
+	case "RiskScore.breakdown":
+		if e.ComplexityRoot.RiskScore.Breakdown == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskScore.Breakdown(childComplexity), true
+	case "RiskScore.risk":
+		if e.ComplexityRoot.RiskScore.Risk == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskScore.Risk(childComplexity), true
+	case "RiskScore.signals":
+		if e.ComplexityRoot.RiskScore.Signals == nil {
+			break
+		}
+
+		args, err := ec.field_RiskScore_signals_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RiskScore.Signals(childComplexity, args["first"].(*int)), true
+	case "RiskScore.subject":
+		if e.ComplexityRoot.RiskScore.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskScore.Subject(childComplexity), true
+	case "RiskScore.updatedAt":
+		if e.ComplexityRoot.RiskScore.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskScore.UpdatedAt(childComplexity), true
+
+	case "RiskScoreConnection.nodes":
+		if e.ComplexityRoot.RiskScoreConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskScoreConnection.Nodes(childComplexity), true
+	case "RiskScoreConnection.pageInfo":
+		if e.ComplexityRoot.RiskScoreConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RiskScoreConnection.PageInfo(childComplexity), true
+
 	case "RowError.field":
 		if e.ComplexityRoot.RowError.Field == nil {
 			break
@@ -2297,6 +2836,123 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SearchHit.Score(childComplexity), true
+
+	case "Signal.createdAt":
+		if e.ComplexityRoot.Signal.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Signal.CreatedAt(childComplexity), true
+	case "Signal.entities":
+		if e.ComplexityRoot.Signal.Entities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Signal.Entities(childComplexity), true
+	case "Signal.facts":
+		if e.ComplexityRoot.Signal.Facts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Signal.Facts(childComplexity), true
+	case "Signal.family":
+		if e.ComplexityRoot.Signal.Family == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Signal.Family(childComplexity), true
+	case "Signal.id":
+		if e.ComplexityRoot.Signal.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Signal.ID(childComplexity), true
+	case "Signal.indicator":
+		if e.ComplexityRoot.Signal.Indicator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Signal.Indicator(childComplexity), true
+	case "Signal.links":
+		if e.ComplexityRoot.Signal.Links == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Signal.Links(childComplexity), true
+	case "Signal.rule":
+		if e.ComplexityRoot.Signal.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Signal.Rule(childComplexity), true
+	case "Signal.strength":
+		if e.ComplexityRoot.Signal.Strength == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Signal.Strength(childComplexity), true
+	case "Signal.subject":
+		if e.ComplexityRoot.Signal.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Signal.Subject(childComplexity), true
+	case "Signal.summary":
+		if e.ComplexityRoot.Signal.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Signal.Summary(childComplexity), true
+	case "Signal.transactions", "Signal.transactionIds":
+		if e.ComplexityRoot.Signal.Transactions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Signal.Transactions(childComplexity), true
+	case "Signal.truncated":
+		if e.ComplexityRoot.Signal.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Signal.Truncated(childComplexity), true
+	case "Signal.updatedAt":
+		if e.ComplexityRoot.Signal.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Signal.UpdatedAt(childComplexity), true
+
+	case "SignalConnection.nodes":
+		if e.ComplexityRoot.SignalConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignalConnection.Nodes(childComplexity), true
+	case "SignalConnection.pageInfo":
+		if e.ComplexityRoot.SignalConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignalConnection.PageInfo(childComplexity), true
+
+	case "SignalLink.from":
+		if e.ComplexityRoot.SignalLink.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignalLink.From(childComplexity), true
+	case "SignalLink.to":
+		if e.ComplexityRoot.SignalLink.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignalLink.To(childComplexity), true
+	case "SignalLink.type":
+		if e.ComplexityRoot.SignalLink.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SignalLink.Type(childComplexity), true
 
 	case "System.apocVersion":
 		if e.ComplexityRoot.System.APOCVersion == nil {
@@ -2968,6 +3624,183 @@ extend type Mutation {
   cancelJob(id: ID!): Job!
   "Deletes a stored community run; false when there was none."
   deleteCommunityRun(id: ID!): Boolean!
+}
+`, BuiltIn: false},
+	{Name: "../../schema/detection.graphqls", Input: `"The family of a detection rule."
+enum SignalFamily {
+  "Financial indicators of child sexual exploitation (DOMAIN.md D1–D3: remittances to high-risk jurisdictions, facilitators, sextortion, mules, ...)."
+  CSE
+  "Links across sectors (D4): a customer's identifiers, login IPs or payment references in hotline reports."
+  CROSS
+  "Money-laundering shapes: fan-in, fan-out, cycles, scatter-gather, gather-scatter, layering."
+  AML
+  "Money-flow communities and their central members (GDS)."
+  NETWORK
+}
+
+"A relationship a signal's evidence draws that is not a transaction (e.g. a customer USES_EMAIL an address a report names)."
+type SignalLink {
+  from: ID!
+  to: ID!
+  type: String!
+}
+
+"One detection rule firing for one entity, with the evidence it rests on. Signals are kept up to date by every detection run: one that no longer holds is removed."
+type Signal {
+  "Stable id: the rule, the subject and the instance (e.g. one cycle)."
+  id: ID!
+  "The rule's name, e.g. ` + "`" + `hrj_remittance` + "`" + ` (see detectionRules)."
+  rule: String!
+  family: SignalFamily!
+  "The indicator followed, e.g. ` + "`" + `D1.1 low-value remittances to high-risk jurisdictions` + "`" + ` (DOMAIN.md)."
+  indicator: String!
+  "The entity the signal is about: the customer when the account's holder is known, else the account."
+  subject: Node
+  "How strongly the rule fires, 0..1 (1: far past its thresholds)."
+  strength: Float!
+  "One sentence with the numbers, e.g. ` + "`" + `9 transfers of €20–€80 to the Philippines in 30 days` + "`" + `."
+  summary: String!
+  "The transactions the signal rests on, oldest first (at most 200; ` + "`" + `truncated` + "`" + ` counts the rest). Null entries are transactions the caller cannot see."
+  transactions: [Node]!
+  "The ids of those transactions."
+  transactionIds: [ID!]!
+  "Other entities involved: counterparties, reports, identifiers, handles."
+  entities: [Node]!
+  "Relationships to draw that are not transactions."
+  links: [SignalLink!]!
+  "The numbers the rule compared, with its thresholds and windows."
+  facts: JSON!
+  "Transactions left out of ` + "`" + `transactions` + "`" + `."
+  truncated: Int!
+  "When the signal was first found, and last changed."
+  createdAt: Time!
+  updatedAt: Time!
+}
+
+"One rule's share of a risk score."
+type RiskContribution {
+  rule: String!
+  family: SignalFamily!
+  indicator: String!
+  "The rule's configured weight: its largest possible contribution."
+  weight: Float!
+  "Its strongest signal's strength."
+  strength: Float!
+  "weight × strength."
+  contribution: Float!
+  "A weak indicator never raises an alert alone."
+  weak: Boolean!
+  "The rule's signals for the entity."
+  signals: Int!
+}
+
+"An entity's risk: its signals combined (noisy-OR of weight × strength, one contribution per rule), with the breakdown."
+type RiskScore {
+  subject: Node
+  "0..1."
+  risk: Float!
+  "Whether the score raises an alert: over the threshold, with a rule that is not weak or with several rules."
+  alert: Boolean!
+  "Why it alerts, or why it does not though it is over the threshold (only weak indicators)."
+  alertReason: String
+  "Each rule's contribution, largest first."
+  breakdown: [RiskContribution!]!
+  "The signals behind the score, strongest first."
+  signals(first: Int = 50): [Signal!]!
+  updatedAt: Time!
+}
+
+type SignalConnection {
+  nodes: [Signal!]!
+  pageInfo: PageInfo!
+}
+
+type RiskScoreConnection {
+  nodes: [RiskScore!]!
+  pageInfo: PageInfo!
+}
+
+"A detection rule as configured."
+type DetectionRule {
+  name: String!
+  family: SignalFamily!
+  indicator: String!
+  description: String!
+  weight: Float!
+  weak: Boolean!
+  enabled: Boolean!
+}
+
+"One rule's share of a detection run."
+type DetectionRuleStat {
+  rule: String!
+  family: SignalFamily!
+  signals: Int!
+  subjects: Int!
+  ms: Int!
+}
+
+"One detection run: what it read, found and wrote, and how long each stage took."
+type DetectionRun {
+  id: ID!
+  "FULL (the whole graph) or INCREMENTAL (what a load or an ingest touched)."
+  mode: String!
+  "Who started it."
+  by: String
+  "DONE, or PARTIAL when a rule failed (the others' results stand)."
+  status: String!
+  startedAt: Time!
+  finishedAt: Time
+  "A digest of the configuration that made the run."
+  configHash: String!
+  transactions: Int!
+  accounts: Int!
+  signals: Int!
+  scores: Int!
+  alerts: Int!
+  "Signals written new, changed and removed."
+  created: Int!
+  updated: Int!
+  deleted: Int!
+  readMs: Int!
+  factsMs: Int!
+  engineMs: Int!
+  writeMs: Int!
+  rules: [DetectionRuleStat!]!
+  errors: [String!]!
+}
+
+extend type Node {
+  "The entity's risk score for badges and ranking; null without signals, and always null for partner keys (detection joins every partner's data)."
+  risk: RiskScore
+}
+
+extend type Entity {
+  "The entity's risk score with its breakdown and signals (the evidence of each); null without signals, and always null for partner keys."
+  risk: RiskScore
+}
+
+extend type Query {
+  "Stored signals, strongest first: of one entity, one rule or one family, or all."
+  signals(subject: ID, rule: String, family: SignalFamily, first: Int = 20, after: String): SignalConnection!
+  "A signal by id."
+  signal(id: ID!): Signal!
+  "Entities by risk, highest first: at or above minRisk, alerting ones only with alertsOnly."
+  riskRanking(minRisk: Float = 0, alertsOnly: Boolean = false, first: Int = 20, after: String): RiskScoreConnection!
+  "The detection rules with their configured weights."
+  detectionRules: [DetectionRule!]!
+  "The latest detection runs, newest first."
+  detectionRuns(first: Int = 10): [DetectionRun!]!
+}
+
+extend type Mutation {
+  "Runs detection over the whole graph as a job (loads and ingests already run it over what they touch)."
+  startDetection: Job!
+}
+
+extend type Job {
+  "The result of a SUCCEEDED detection job."
+  detection: DetectionRun
 }
 `, BuiltIn: false},
 	{Name: "../../schema/graph.graphqls", Input: `"A whole number of up to 64 bits, e.g. an amount in minor units (cents): money is never a float."
@@ -3774,6 +4607,90 @@ func (ec *executionContext) childFields_DegreeCount(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type DegreeCount", field.Name)
 }
 
+func (ec *executionContext) childFields_DetectionRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_DetectionRule_name(ctx, field)
+	case "family":
+		return ec.fieldContext_DetectionRule_family(ctx, field)
+	case "indicator":
+		return ec.fieldContext_DetectionRule_indicator(ctx, field)
+	case "description":
+		return ec.fieldContext_DetectionRule_description(ctx, field)
+	case "weight":
+		return ec.fieldContext_DetectionRule_weight(ctx, field)
+	case "weak":
+		return ec.fieldContext_DetectionRule_weak(ctx, field)
+	case "enabled":
+		return ec.fieldContext_DetectionRule_enabled(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DetectionRule", field.Name)
+}
+
+func (ec *executionContext) childFields_DetectionRuleStat(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rule":
+		return ec.fieldContext_DetectionRuleStat_rule(ctx, field)
+	case "family":
+		return ec.fieldContext_DetectionRuleStat_family(ctx, field)
+	case "signals":
+		return ec.fieldContext_DetectionRuleStat_signals(ctx, field)
+	case "subjects":
+		return ec.fieldContext_DetectionRuleStat_subjects(ctx, field)
+	case "ms":
+		return ec.fieldContext_DetectionRuleStat_ms(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DetectionRuleStat", field.Name)
+}
+
+func (ec *executionContext) childFields_DetectionRun(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DetectionRun_id(ctx, field)
+	case "mode":
+		return ec.fieldContext_DetectionRun_mode(ctx, field)
+	case "by":
+		return ec.fieldContext_DetectionRun_by(ctx, field)
+	case "status":
+		return ec.fieldContext_DetectionRun_status(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_DetectionRun_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_DetectionRun_finishedAt(ctx, field)
+	case "configHash":
+		return ec.fieldContext_DetectionRun_configHash(ctx, field)
+	case "transactions":
+		return ec.fieldContext_DetectionRun_transactions(ctx, field)
+	case "accounts":
+		return ec.fieldContext_DetectionRun_accounts(ctx, field)
+	case "signals":
+		return ec.fieldContext_DetectionRun_signals(ctx, field)
+	case "scores":
+		return ec.fieldContext_DetectionRun_scores(ctx, field)
+	case "alerts":
+		return ec.fieldContext_DetectionRun_alerts(ctx, field)
+	case "created":
+		return ec.fieldContext_DetectionRun_created(ctx, field)
+	case "updated":
+		return ec.fieldContext_DetectionRun_updated(ctx, field)
+	case "deleted":
+		return ec.fieldContext_DetectionRun_deleted(ctx, field)
+	case "readMs":
+		return ec.fieldContext_DetectionRun_readMs(ctx, field)
+	case "factsMs":
+		return ec.fieldContext_DetectionRun_factsMs(ctx, field)
+	case "engineMs":
+		return ec.fieldContext_DetectionRun_engineMs(ctx, field)
+	case "writeMs":
+		return ec.fieldContext_DetectionRun_writeMs(ctx, field)
+	case "rules":
+		return ec.fieldContext_DetectionRun_rules(ctx, field)
+	case "errors":
+		return ec.fieldContext_DetectionRun_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DetectionRun", field.Name)
+}
+
 func (ec *executionContext) childFields_Edge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3804,6 +4721,8 @@ func (ec *executionContext) childFields_Entity(ctx context.Context, field graphq
 		return ec.fieldContext_Entity_identifiers(ctx, field)
 	case "degree":
 		return ec.fieldContext_Entity_degree(ctx, field)
+	case "risk":
+		return ec.fieldContext_Entity_risk(ctx, field)
 	case "resolvedEntity":
 		return ec.fieldContext_Entity_resolvedEntity(ctx, field)
 	case "matches":
@@ -3852,6 +4771,8 @@ func (ec *executionContext) childFields_Job(ctx context.Context, field graphql.C
 		return ec.fieldContext_Job_communities(ctx, field)
 	case "centrality":
 		return ec.fieldContext_Job_centrality(ctx, field)
+	case "detection":
+		return ec.fieldContext_Job_detection(ctx, field)
 	case "resolution":
 		return ec.fieldContext_Job_resolution(ctx, field)
 	}
@@ -4006,6 +4927,8 @@ func (ec *executionContext) childFields_Node(ctx context.Context, field graphql.
 		return ec.fieldContext_Node_caption(ctx, field)
 	case "properties":
 		return ec.fieldContext_Node_properties(ctx, field)
+	case "risk":
+		return ec.fieldContext_Node_risk(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Node", field.Name)
 }
@@ -4142,6 +5065,58 @@ func (ec *executionContext) childFields_ResolvedEntity(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type ResolvedEntity", field.Name)
 }
 
+func (ec *executionContext) childFields_RiskContribution(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rule":
+		return ec.fieldContext_RiskContribution_rule(ctx, field)
+	case "family":
+		return ec.fieldContext_RiskContribution_family(ctx, field)
+	case "indicator":
+		return ec.fieldContext_RiskContribution_indicator(ctx, field)
+	case "weight":
+		return ec.fieldContext_RiskContribution_weight(ctx, field)
+	case "strength":
+		return ec.fieldContext_RiskContribution_strength(ctx, field)
+	case "contribution":
+		return ec.fieldContext_RiskContribution_contribution(ctx, field)
+	case "weak":
+		return ec.fieldContext_RiskContribution_weak(ctx, field)
+	case "signals":
+		return ec.fieldContext_RiskContribution_signals(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RiskContribution", field.Name)
+}
+
+func (ec *executionContext) childFields_RiskScore(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subject":
+		return ec.fieldContext_RiskScore_subject(ctx, field)
+	case "risk":
+		return ec.fieldContext_RiskScore_risk(ctx, field)
+	case "alert":
+		return ec.fieldContext_RiskScore_alert(ctx, field)
+	case "alertReason":
+		return ec.fieldContext_RiskScore_alertReason(ctx, field)
+	case "breakdown":
+		return ec.fieldContext_RiskScore_breakdown(ctx, field)
+	case "signals":
+		return ec.fieldContext_RiskScore_signals(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_RiskScore_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RiskScore", field.Name)
+}
+
+func (ec *executionContext) childFields_RiskScoreConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_RiskScoreConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RiskScoreConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RiskScoreConnection", field.Name)
+}
+
 func (ec *executionContext) childFields_RowError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "row":
@@ -4176,6 +5151,64 @@ func (ec *executionContext) childFields_SearchHit(ctx context.Context, field gra
 		return ec.fieldContext_SearchHit_exact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SearchHit", field.Name)
+}
+
+func (ec *executionContext) childFields_Signal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Signal_id(ctx, field)
+	case "rule":
+		return ec.fieldContext_Signal_rule(ctx, field)
+	case "family":
+		return ec.fieldContext_Signal_family(ctx, field)
+	case "indicator":
+		return ec.fieldContext_Signal_indicator(ctx, field)
+	case "subject":
+		return ec.fieldContext_Signal_subject(ctx, field)
+	case "strength":
+		return ec.fieldContext_Signal_strength(ctx, field)
+	case "summary":
+		return ec.fieldContext_Signal_summary(ctx, field)
+	case "transactions":
+		return ec.fieldContext_Signal_transactions(ctx, field)
+	case "transactionIds":
+		return ec.fieldContext_Signal_transactionIds(ctx, field)
+	case "entities":
+		return ec.fieldContext_Signal_entities(ctx, field)
+	case "links":
+		return ec.fieldContext_Signal_links(ctx, field)
+	case "facts":
+		return ec.fieldContext_Signal_facts(ctx, field)
+	case "truncated":
+		return ec.fieldContext_Signal_truncated(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Signal_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Signal_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Signal", field.Name)
+}
+
+func (ec *executionContext) childFields_SignalConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_SignalConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SignalConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SignalConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SignalLink(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_SignalLink_from(ctx, field)
+	case "to":
+		return ec.fieldContext_SignalLink_to(ctx, field)
+	case "type":
+		return ec.fieldContext_SignalLink_type(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SignalLink", field.Name)
 }
 
 func (ec *executionContext) childFields_System(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4872,6 +5905,20 @@ func (ec *executionContext) field_Query_communityRuns_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_detectionRuns_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_entity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5132,6 +6179,44 @@ func (ec *executionContext) field_Query_resolvedEntity_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_riskRanking_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "minRisk",
+		func(ctx context.Context, v any) (*float64, error) {
+			return ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minRisk"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "alertsOnly",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["alertsOnly"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5167,6 +6252,66 @@ func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_signal_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_signals_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "subject",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["subject"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "rule",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rule"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "family",
+		func(ctx context.Context, v any) (*SignalFamily, error) {
+			return ec.unmarshalOSignalFamily2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐSignalFamily(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["family"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg4
 	return args, nil
 }
 
@@ -5275,6 +6420,20 @@ func (ec *executionContext) field_Query_transactions_args(ctx context.Context, r
 		return nil, err
 	}
 	args["after"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_RiskScore_signals_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -7198,6 +8357,774 @@ func (ec *executionContext) fieldContext_DegreeCount_count(_ context.Context, fi
 	return graphql.NewScalarFieldContext("DegreeCount", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _DetectionRule_name(ctx context.Context, field graphql.CollectedField, obj *detect.RuleInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRule_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRule_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRule", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRule_family(ctx context.Context, field graphql.CollectedField, obj *detect.RuleInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRule_family(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DetectionRule().Family(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v SignalFamily) graphql.Marshaler {
+			return ec.marshalNSignalFamily2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐSignalFamily(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRule_family(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRule", field, true, true, errors.New("field of type SignalFamily does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRule_indicator(ctx context.Context, field graphql.CollectedField, obj *detect.RuleInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRule_indicator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Indicator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRule_indicator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRule", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRule_description(ctx context.Context, field graphql.CollectedField, obj *detect.RuleInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRule_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRule_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRule", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRule_weight(ctx context.Context, field graphql.CollectedField, obj *detect.RuleInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRule_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRule_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRule", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRule_weak(ctx context.Context, field graphql.CollectedField, obj *detect.RuleInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRule_weak(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weak, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRule_weak(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRule", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRule_enabled(ctx context.Context, field graphql.CollectedField, obj *detect.RuleInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRule_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRule_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRule", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRuleStat_rule(ctx context.Context, field graphql.CollectedField, obj *detect.RuleStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRuleStat_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRuleStat_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRuleStat", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRuleStat_family(ctx context.Context, field graphql.CollectedField, obj *detect.RuleStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRuleStat_family(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DetectionRuleStat().Family(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v SignalFamily) graphql.Marshaler {
+			return ec.marshalNSignalFamily2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐSignalFamily(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRuleStat_family(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRuleStat", field, true, true, errors.New("field of type SignalFamily does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRuleStat_signals(ctx context.Context, field graphql.CollectedField, obj *detect.RuleStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRuleStat_signals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Signals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRuleStat_signals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRuleStat", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRuleStat_subjects(ctx context.Context, field graphql.CollectedField, obj *detect.RuleStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRuleStat_subjects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subjects, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRuleStat_subjects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRuleStat", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRuleStat_ms(ctx context.Context, field graphql.CollectedField, obj *detect.RuleStat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRuleStat_ms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DetectionRuleStat().Ms(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRuleStat_ms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRuleStat", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRun_id(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRun_mode(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_mode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_mode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRun_by(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRun_status(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRun_startedAt(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRun_finishedAt(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalOTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRun_configHash(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_configHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfigHash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_configHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRun_transactions(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_transactions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Transactions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_transactions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRun_accounts(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_accounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accounts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_accounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRun_signals(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_signals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Signals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_signals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRun_scores(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_scores(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scores, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_scores(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRun_alerts(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_alerts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alerts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_alerts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRun_created(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRun_updated(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_updated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRun_deleted(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRun_readMs(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_readMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DetectionRun().ReadMs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_readMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRun_factsMs(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_factsMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DetectionRun().FactsMs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_factsMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRun_engineMs(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_engineMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DetectionRun().EngineMs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_engineMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRun_writeMs(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_writeMs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DetectionRun().WriteMs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_writeMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _DetectionRun_rules(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_rules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rules, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []detect.RuleStat) graphql.Marshaler {
+			return ec.marshalNDetectionRuleStat2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚋdetectᚐRuleStatᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_rules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DetectionRun",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DetectionRuleStat(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DetectionRun_errors(ctx context.Context, field graphql.CollectedField, obj *graph.DetectionRunView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionRun_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionRun_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionRun", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Edge_id(ctx context.Context, field graphql.CollectedField, obj *graph.EdgeView) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7500,6 +9427,38 @@ func (ec *executionContext) fieldContext_Entity_degree(_ context.Context, field 
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_DegreeCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Entity_risk(ctx context.Context, field graphql.CollectedField, obj *graph.EntityDetail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_risk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Entity().Risk(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.RiskView) graphql.Marshaler {
+			return ec.marshalORiskScore2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐRiskView(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_risk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskScore(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7959,6 +9918,38 @@ func (ec *executionContext) fieldContext_Job_centrality(_ context.Context, field
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CentralityResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Job_detection(ctx context.Context, field graphql.CollectedField, obj *graph.JobStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Job_detection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Job().Detection(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.DetectionRunView) graphql.Marshaler {
+			return ec.marshalODetectionRun2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐDetectionRunView(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Job_detection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Job",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DetectionRun(ctx, field)
 		},
 	}
 	return fc, nil
@@ -9173,6 +11164,38 @@ func (ec *executionContext) fieldContext_Mutation_deleteCommunityRun(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_startDetection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startDetection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().StartDetection(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v graph.JobStatus) graphql.Marshaler {
+			return ec.marshalNJob2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐJobStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startDetection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Job(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_ingestTransactions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9778,6 +11801,38 @@ func (ec *executionContext) _Node_properties(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Node_properties(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Node", field, true, true, errors.New("field of type JSON does not have child fields"))
+}
+
+func (ec *executionContext) _Node_risk(ctx context.Context, field graphql.CollectedField, obj *graph.NodeView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Node_risk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Node().Risk(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.RiskView) graphql.Marshaler {
+			return ec.marshalORiskScore2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐRiskView(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Node_risk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Node",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskScore(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *PageInfo) (ret graphql.Marshaler) {
@@ -10744,6 +12799,214 @@ func (ec *executionContext) fieldContext_Query_jobs(ctx context.Context, field g
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_jobs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_signals(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_signals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Signals(ctx, fc.Args["subject"].(*string), fc.Args["rule"].(*string), fc.Args["family"].(*SignalFamily), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v SignalConnection) graphql.Marshaler {
+			return ec.marshalNSignalConnection2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐSignalConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_signals(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignalConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_signals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_signal(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_signal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Signal(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v graph.SignalView) graphql.Marshaler {
+			return ec.marshalNSignal2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐSignalView(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_signal(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Signal(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_signal_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_riskRanking(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_riskRanking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RiskRanking(ctx, fc.Args["minRisk"].(*float64), fc.Args["alertsOnly"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v RiskScoreConnection) graphql.Marshaler {
+			return ec.marshalNRiskScoreConnection2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐRiskScoreConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_riskRanking(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskScoreConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_riskRanking_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_detectionRules(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_detectionRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().DetectionRules(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []detect.RuleInfo) graphql.Marshaler {
+			return ec.marshalNDetectionRule2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚋdetectᚐRuleInfoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_detectionRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DetectionRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_detectionRuns(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_detectionRuns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DetectionRuns(ctx, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.DetectionRunView) graphql.Marshaler {
+			return ec.marshalNDetectionRun2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐDetectionRunViewᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_detectionRuns(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DetectionRun(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_detectionRuns_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11845,6 +14108,454 @@ func (ec *executionContext) fieldContext_ResolvedEntity_updatedAt(_ context.Cont
 	return graphql.NewScalarFieldContext("ResolvedEntity", field, true, true, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _RiskContribution_rule(ctx context.Context, field graphql.CollectedField, obj *detect.Contribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskContribution_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskContribution_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskContribution", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RiskContribution_family(ctx context.Context, field graphql.CollectedField, obj *detect.Contribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskContribution_family(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RiskContribution().Family(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v SignalFamily) graphql.Marshaler {
+			return ec.marshalNSignalFamily2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐSignalFamily(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskContribution_family(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskContribution", field, true, true, errors.New("field of type SignalFamily does not have child fields"))
+}
+
+func (ec *executionContext) _RiskContribution_indicator(ctx context.Context, field graphql.CollectedField, obj *detect.Contribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskContribution_indicator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Indicator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskContribution_indicator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskContribution", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RiskContribution_weight(ctx context.Context, field graphql.CollectedField, obj *detect.Contribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskContribution_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskContribution_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskContribution", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _RiskContribution_strength(ctx context.Context, field graphql.CollectedField, obj *detect.Contribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskContribution_strength(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Strength, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskContribution_strength(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskContribution", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _RiskContribution_contribution(ctx context.Context, field graphql.CollectedField, obj *detect.Contribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskContribution_contribution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contribution, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskContribution_contribution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskContribution", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _RiskContribution_weak(ctx context.Context, field graphql.CollectedField, obj *detect.Contribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskContribution_weak(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weak, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskContribution_weak(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskContribution", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _RiskContribution_signals(ctx context.Context, field graphql.CollectedField, obj *detect.Contribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskContribution_signals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Signals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskContribution_signals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskContribution", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _RiskScore_subject(ctx context.Context, field graphql.CollectedField, obj *graph.RiskView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskScore_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RiskScore().Subject(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.NodeView) graphql.Marshaler {
+			return ec.marshalONode2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐNodeView(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RiskScore_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskScore",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Node(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskScore_risk(ctx context.Context, field graphql.CollectedField, obj *graph.RiskView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskScore_risk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Risk, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskScore_risk(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskScore", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _RiskScore_alert(ctx context.Context, field graphql.CollectedField, obj *graph.RiskView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskScore_alert(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alert, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskScore_alert(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskScore", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _RiskScore_alertReason(ctx context.Context, field graphql.CollectedField, obj *graph.RiskView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskScore_alertReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AlertReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RiskScore_alertReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskScore", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _RiskScore_breakdown(ctx context.Context, field graphql.CollectedField, obj *graph.RiskView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskScore_breakdown(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breakdown, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []detect.Contribution) graphql.Marshaler {
+			return ec.marshalNRiskContribution2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚋdetectᚐContributionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskScore_breakdown(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskScore",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskContribution(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskScore_signals(ctx context.Context, field graphql.CollectedField, obj *graph.RiskView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskScore_signals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RiskScore().Signals(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.SignalView) graphql.Marshaler {
+			return ec.marshalNSignal2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐSignalViewᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskScore_signals(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskScore",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Signal(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RiskScore_signals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskScore_updatedAt(ctx context.Context, field graphql.CollectedField, obj *graph.RiskView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskScore_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskScore_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RiskScore", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _RiskScoreConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *RiskScoreConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskScoreConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.RiskView) graphql.Marshaler {
+			return ec.marshalNRiskScore2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐRiskViewᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskScoreConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskScoreConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RiskScore(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RiskScoreConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *RiskScoreConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RiskScoreConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RiskScoreConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RiskScoreConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RowError_row(ctx context.Context, field graphql.CollectedField, obj *loaders.RowError) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12077,6 +14788,520 @@ func (ec *executionContext) _SearchHit_exact(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_SearchHit_exact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SearchHit", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Signal_id(ctx context.Context, field graphql.CollectedField, obj *graph.SignalView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Signal_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Signal_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Signal", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Signal_rule(ctx context.Context, field graphql.CollectedField, obj *graph.SignalView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Signal_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Signal_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Signal", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Signal_family(ctx context.Context, field graphql.CollectedField, obj *graph.SignalView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Signal_family(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Signal().Family(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v SignalFamily) graphql.Marshaler {
+			return ec.marshalNSignalFamily2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐSignalFamily(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Signal_family(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Signal", field, true, true, errors.New("field of type SignalFamily does not have child fields"))
+}
+
+func (ec *executionContext) _Signal_indicator(ctx context.Context, field graphql.CollectedField, obj *graph.SignalView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Signal_indicator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Indicator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Signal_indicator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Signal", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Signal_subject(ctx context.Context, field graphql.CollectedField, obj *graph.SignalView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Signal_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Signal().Subject(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *graph.NodeView) graphql.Marshaler {
+			return ec.marshalONode2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐNodeView(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Signal_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Signal",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Node(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Signal_strength(ctx context.Context, field graphql.CollectedField, obj *graph.SignalView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Signal_strength(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Strength, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Signal_strength(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Signal", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _Signal_summary(ctx context.Context, field graphql.CollectedField, obj *graph.SignalView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Signal_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Signal_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Signal", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Signal_transactions(ctx context.Context, field graphql.CollectedField, obj *graph.SignalView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Signal_transactions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Signal().Transactions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*graph.NodeView) graphql.Marshaler {
+			return ec.marshalNNode2ᚕᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐNodeView(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Signal_transactions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Signal",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Node(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Signal_transactionIds(ctx context.Context, field graphql.CollectedField, obj *graph.SignalView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Signal_transactionIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Transactions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Signal_transactionIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Signal", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Signal_entities(ctx context.Context, field graphql.CollectedField, obj *graph.SignalView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Signal_entities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Signal().Entities(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*graph.NodeView) graphql.Marshaler {
+			return ec.marshalNNode2ᚕᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐNodeView(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Signal_entities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Signal",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Node(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Signal_links(ctx context.Context, field graphql.CollectedField, obj *graph.SignalView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Signal_links(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Links, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []detect.Link) graphql.Marshaler {
+			return ec.marshalNSignalLink2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚋdetectᚐLinkᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Signal_links(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Signal",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SignalLink(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Signal_facts(ctx context.Context, field graphql.CollectedField, obj *graph.SignalView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Signal_facts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Signal().Facts(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalNJSON2map(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Signal_facts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Signal", field, true, true, errors.New("field of type JSON does not have child fields"))
+}
+
+func (ec *executionContext) _Signal_truncated(ctx context.Context, field graphql.CollectedField, obj *graph.SignalView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Signal_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Signal_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Signal", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Signal_createdAt(ctx context.Context, field graphql.CollectedField, obj *graph.SignalView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Signal_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Signal_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Signal", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Signal_updatedAt(ctx context.Context, field graphql.CollectedField, obj *graph.SignalView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Signal_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Signal_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Signal", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _SignalConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *SignalConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignalConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []graph.SignalView) graphql.Marshaler {
+			return ec.marshalNSignal2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐSignalViewᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignalConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SignalConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Signal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SignalConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *SignalConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignalConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignalConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SignalConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SignalLink_from(ctx context.Context, field graphql.CollectedField, obj *detect.Link) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignalLink_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignalLink_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignalLink", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _SignalLink_to(ctx context.Context, field graphql.CollectedField, obj *detect.Link) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignalLink_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignalLink_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignalLink", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _SignalLink_type(ctx context.Context, field graphql.CollectedField, obj *detect.Link) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SignalLink_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SignalLink_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SignalLink", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
 func (ec *executionContext) _System_version(ctx context.Context, field graphql.CollectedField, obj *graph.SystemInfo) (ret graphql.Marshaler) {
@@ -16199,6 +19424,501 @@ func (ec *executionContext) _DegreeCount(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var detectionRuleImplementors = []string{"DetectionRule"}
+
+func (ec *executionContext) _DetectionRule(ctx context.Context, sel ast.SelectionSet, obj *detect.RuleInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, detectionRuleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DetectionRule")
+		case "name":
+			out.Values[i] = ec._DetectionRule_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "family":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DetectionRule_family(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "indicator":
+			out.Values[i] = ec._DetectionRule_indicator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._DetectionRule_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "weight":
+			out.Values[i] = ec._DetectionRule_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "weak":
+			out.Values[i] = ec._DetectionRule_weak(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enabled":
+			out.Values[i] = ec._DetectionRule_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var detectionRuleStatImplementors = []string{"DetectionRuleStat"}
+
+func (ec *executionContext) _DetectionRuleStat(ctx context.Context, sel ast.SelectionSet, obj *detect.RuleStat) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, detectionRuleStatImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DetectionRuleStat")
+		case "rule":
+			out.Values[i] = ec._DetectionRuleStat_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "family":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DetectionRuleStat_family(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "signals":
+			out.Values[i] = ec._DetectionRuleStat_signals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "subjects":
+			out.Values[i] = ec._DetectionRuleStat_subjects(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ms":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DetectionRuleStat_ms(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var detectionRunImplementors = []string{"DetectionRun"}
+
+func (ec *executionContext) _DetectionRun(ctx context.Context, sel ast.SelectionSet, obj *graph.DetectionRunView) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, detectionRunImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DetectionRun")
+		case "id":
+			out.Values[i] = ec._DetectionRun_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "mode":
+			out.Values[i] = ec._DetectionRun_mode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "by":
+			out.Values[i] = ec._DetectionRun_by(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._DetectionRun_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedAt":
+			out.Values[i] = ec._DetectionRun_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finishedAt":
+			out.Values[i] = ec._DetectionRun_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "configHash":
+			out.Values[i] = ec._DetectionRun_configHash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "transactions":
+			out.Values[i] = ec._DetectionRun_transactions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "accounts":
+			out.Values[i] = ec._DetectionRun_accounts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "signals":
+			out.Values[i] = ec._DetectionRun_signals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scores":
+			out.Values[i] = ec._DetectionRun_scores(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "alerts":
+			out.Values[i] = ec._DetectionRun_alerts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "created":
+			out.Values[i] = ec._DetectionRun_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updated":
+			out.Values[i] = ec._DetectionRun_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deleted":
+			out.Values[i] = ec._DetectionRun_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "readMs":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DetectionRun_readMs(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "factsMs":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DetectionRun_factsMs(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "engineMs":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DetectionRun_engineMs(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "writeMs":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._DetectionRun_writeMs(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "rules":
+			out.Values[i] = ec._DetectionRun_rules(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "errors":
+			out.Values[i] = ec._DetectionRun_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var edgeImplementors = []string{"Edge"}
 
 func (ec *executionContext) _Edge(ctx context.Context, sel ast.SelectionSet, obj *graph.EdgeView) graphql.Marshaler {
@@ -16437,6 +20157,44 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet, o
 				}()
 				res = ec._Entity_degree(ctx, field, obj)
 				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "risk":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Entity_risk(ctx, field, obj)
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -16922,6 +20680,44 @@ func (ec *executionContext) _Job(ctx context.Context, sel ast.SelectionSet, obj 
 					}
 				}()
 				res = ec._Job_centrality(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "detection":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Job_detection(ctx, field, obj)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -17807,6 +21603,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "startDetection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startDetection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "ingestTransactions":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_ingestTransactions(ctx, field)
@@ -18015,6 +21818,44 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 				}()
 				res = ec._Node_properties(ctx, field, obj)
 				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "risk":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Node_risk(ctx, field, obj)
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -18649,6 +22490,116 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 					}
 				}()
 				res = ec._Query_jobs(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "signals":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_signals(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "signal":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_signal(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "riskRanking":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_riskRanking(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "detectionRules":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_detectionRules(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "detectionRuns":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_detectionRuns(ctx, field)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -19399,6 +23350,289 @@ func (ec *executionContext) _ResolvedEntity(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var riskContributionImplementors = []string{"RiskContribution"}
+
+func (ec *executionContext) _RiskContribution(ctx context.Context, sel ast.SelectionSet, obj *detect.Contribution) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, riskContributionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RiskContribution")
+		case "rule":
+			out.Values[i] = ec._RiskContribution_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "family":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._RiskContribution_family(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "indicator":
+			out.Values[i] = ec._RiskContribution_indicator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "weight":
+			out.Values[i] = ec._RiskContribution_weight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "strength":
+			out.Values[i] = ec._RiskContribution_strength(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "contribution":
+			out.Values[i] = ec._RiskContribution_contribution(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "weak":
+			out.Values[i] = ec._RiskContribution_weak(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "signals":
+			out.Values[i] = ec._RiskContribution_signals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var riskScoreImplementors = []string{"RiskScore"}
+
+func (ec *executionContext) _RiskScore(ctx context.Context, sel ast.SelectionSet, obj *graph.RiskView) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, riskScoreImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RiskScore")
+		case "subject":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._RiskScore_subject(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "risk":
+			out.Values[i] = ec._RiskScore_risk(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "alert":
+			out.Values[i] = ec._RiskScore_alert(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "alertReason":
+			out.Values[i] = ec._RiskScore_alertReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "breakdown":
+			out.Values[i] = ec._RiskScore_breakdown(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "signals":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._RiskScore_signals(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "updatedAt":
+			out.Values[i] = ec._RiskScore_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var riskScoreConnectionImplementors = []string{"RiskScoreConnection"}
+
+func (ec *executionContext) _RiskScoreConnection(ctx context.Context, sel ast.SelectionSet, obj *RiskScoreConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, riskScoreConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RiskScoreConnection")
+		case "nodes":
+			out.Values[i] = ec._RiskScoreConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RiskScoreConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var rowErrorImplementors = []string{"RowError"}
 
 func (ec *executionContext) _RowError(ctx context.Context, sel ast.SelectionSet, obj *loaders.RowError) graphql.Marshaler {
@@ -19552,6 +23786,370 @@ func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet
 			}
 		case "exact":
 			out.Values[i] = ec._SearchHit_exact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var signalImplementors = []string{"Signal"}
+
+func (ec *executionContext) _Signal(ctx context.Context, sel ast.SelectionSet, obj *graph.SignalView) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Signal")
+		case "id":
+			out.Values[i] = ec._Signal_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rule":
+			out.Values[i] = ec._Signal_rule(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "family":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Signal_family(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "indicator":
+			out.Values[i] = ec._Signal_indicator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "subject":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Signal_subject(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "strength":
+			out.Values[i] = ec._Signal_strength(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "summary":
+			out.Values[i] = ec._Signal_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "transactions":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Signal_transactions(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "transactionIds":
+			out.Values[i] = ec._Signal_transactionIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entities":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Signal_entities(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "links":
+			out.Values[i] = ec._Signal_links(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "facts":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Signal_facts(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "truncated":
+			out.Values[i] = ec._Signal_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Signal_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Signal_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var signalConnectionImplementors = []string{"SignalConnection"}
+
+func (ec *executionContext) _SignalConnection(ctx context.Context, sel ast.SelectionSet, obj *SignalConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signalConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SignalConnection")
+		case "nodes":
+			out.Values[i] = ec._SignalConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SignalConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var signalLinkImplementors = []string{"SignalLink"}
+
+func (ec *executionContext) _SignalLink(ctx context.Context, sel ast.SelectionSet, obj *detect.Link) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, signalLinkImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SignalLink")
+		case "from":
+			out.Values[i] = ec._SignalLink_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._SignalLink_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._SignalLink_type(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20758,6 +25356,66 @@ func (ec *executionContext) marshalNDegreeCount2ᚕgithubᚗcomᚋcrosslinkᚋcr
 	return ret
 }
 
+func (ec *executionContext) marshalNDetectionRule2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚋdetectᚐRuleInfo(ctx context.Context, sel ast.SelectionSet, v detect.RuleInfo) graphql.Marshaler {
+	return ec._DetectionRule(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDetectionRule2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚋdetectᚐRuleInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []detect.RuleInfo) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDetectionRule2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚋdetectᚐRuleInfo(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDetectionRuleStat2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚋdetectᚐRuleStat(ctx context.Context, sel ast.SelectionSet, v detect.RuleStat) graphql.Marshaler {
+	return ec._DetectionRuleStat(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDetectionRuleStat2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚋdetectᚐRuleStatᚄ(ctx context.Context, sel ast.SelectionSet, v []detect.RuleStat) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDetectionRuleStat2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚋdetectᚐRuleStat(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDetectionRun2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐDetectionRunView(ctx context.Context, sel ast.SelectionSet, v graph.DetectionRunView) graphql.Marshaler {
+	return ec._DetectionRun(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDetectionRun2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐDetectionRunViewᚄ(ctx context.Context, sel ast.SelectionSet, v []graph.DetectionRunView) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDetectionRun2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐDetectionRunView(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNEdge2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐEdgeView(ctx context.Context, sel ast.SelectionSet, v graph.EdgeView) graphql.Marshaler {
 	return ec._Edge(ctx, sel, &v)
 }
@@ -21292,6 +25950,50 @@ func (ec *executionContext) marshalNResolvedKind2githubᚗcomᚋcrosslinkᚋcros
 	return v
 }
 
+func (ec *executionContext) marshalNRiskContribution2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚋdetectᚐContribution(ctx context.Context, sel ast.SelectionSet, v detect.Contribution) graphql.Marshaler {
+	return ec._RiskContribution(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRiskContribution2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚋdetectᚐContributionᚄ(ctx context.Context, sel ast.SelectionSet, v []detect.Contribution) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRiskContribution2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚋdetectᚐContribution(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRiskScore2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐRiskView(ctx context.Context, sel ast.SelectionSet, v graph.RiskView) graphql.Marshaler {
+	return ec._RiskScore(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRiskScore2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐRiskViewᚄ(ctx context.Context, sel ast.SelectionSet, v []graph.RiskView) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRiskScore2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐRiskView(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRiskScoreConnection2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐRiskScoreConnection(ctx context.Context, sel ast.SelectionSet, v RiskScoreConnection) graphql.Marshaler {
+	return ec._RiskScoreConnection(ctx, sel, &v)
+}
+
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐRole(ctx context.Context, v any) (Role, error) {
 	var res Role
 	err := res.UnmarshalGQL(v)
@@ -21335,6 +26037,60 @@ func (ec *executionContext) marshalNSearchHit2ᚕgithubᚗcomᚋcrosslinkᚋcros
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSearchHit2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐSearchHit(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSignal2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐSignalView(ctx context.Context, sel ast.SelectionSet, v graph.SignalView) graphql.Marshaler {
+	return ec._Signal(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSignal2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐSignalViewᚄ(ctx context.Context, sel ast.SelectionSet, v []graph.SignalView) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSignal2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐSignalView(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSignalConnection2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐSignalConnection(ctx context.Context, sel ast.SelectionSet, v SignalConnection) graphql.Marshaler {
+	return ec._SignalConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNSignalFamily2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐSignalFamily(ctx context.Context, v any) (SignalFamily, error) {
+	var res SignalFamily
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSignalFamily2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐSignalFamily(ctx context.Context, sel ast.SelectionSet, v SignalFamily) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNSignalLink2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚋdetectᚐLink(ctx context.Context, sel ast.SelectionSet, v detect.Link) graphql.Marshaler {
+	return ec._SignalLink(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSignalLink2ᚕgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚋdetectᚐLinkᚄ(ctx context.Context, sel ast.SelectionSet, v []detect.Link) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSignalLink2githubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚋdetectᚐLink(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -21729,6 +26485,13 @@ func (ec *executionContext) marshalOCommunityResult2ᚖgithubᚗcomᚋcrosslink�
 	return ec._CommunityResult(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalODetectionRun2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐDetectionRunView(ctx context.Context, sel ast.SelectionSet, v *graph.DetectionRunView) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DetectionRun(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalODirection2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐDirection(ctx context.Context, v any) (*Direction, error) {
 	if v == nil {
 		return nil, nil
@@ -22017,6 +26780,13 @@ func (ec *executionContext) marshalOResolvedEntity2ᚖgithubᚗcomᚋcrosslink�
 	return ec._ResolvedEntity(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalORiskScore2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐRiskView(ctx context.Context, sel ast.SelectionSet, v *graph.RiskView) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RiskScore(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐRole(ctx context.Context, v any) (*Role, error) {
 	if v == nil {
 		return nil, nil
@@ -22031,6 +26801,34 @@ func (ec *executionContext) marshalORole2ᚖgithubᚗcomᚋcrosslinkᚋcrosslink
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOSignalFamily2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐSignalFamily(ctx context.Context, v any) (*SignalFamily, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(SignalFamily)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSignalFamily2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐSignalFamily(ctx context.Context, sel ast.SelectionSet, v *SignalFamily) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -22083,6 +26881,18 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalString(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := graphql.UnmarshalTime(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalTime(v)
 	return res
 }
 

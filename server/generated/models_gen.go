@@ -205,12 +205,22 @@ type PlatformEventInput struct {
 type Query struct {
 }
 
+type RiskScoreConnection struct {
+	Nodes    []graph.RiskView `json:"nodes"`
+	PageInfo PageInfo         `json:"pageInfo"`
+}
+
 // A page of search results, best first.
 type SearchConnection struct {
 	Hits []graph.SearchHit `json:"hits"`
 	// How many entities match, counting at most the best 1,000; -1 when more.
 	Total    int      `json:"total"`
 	PageInfo PageInfo `json:"pageInfo"`
+}
+
+type SignalConnection struct {
+	Nodes    []graph.SignalView `json:"nodes"`
+	PageInfo PageInfo           `json:"pageInfo"`
 }
 
 // A page of payments, newest first.
@@ -1091,6 +1101,70 @@ func (e *Role) UnmarshalJSON(b []byte) error {
 }
 
 func (e Role) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The family of a detection rule.
+type SignalFamily string
+
+const (
+	// Financial indicators of child sexual exploitation (DOMAIN.md D1–D3: remittances to high-risk jurisdictions, facilitators, sextortion, mules, ...).
+	SignalFamilyCse SignalFamily = "CSE"
+	// Links across sectors (D4): a customer's identifiers, login IPs or payment references in hotline reports.
+	SignalFamilyCross SignalFamily = "CROSS"
+	// Money-laundering shapes: fan-in, fan-out, cycles, scatter-gather, gather-scatter, layering.
+	SignalFamilyAml SignalFamily = "AML"
+	// Money-flow communities and their central members (GDS).
+	SignalFamilyNetwork SignalFamily = "NETWORK"
+)
+
+var AllSignalFamily = []SignalFamily{
+	SignalFamilyCse,
+	SignalFamilyCross,
+	SignalFamilyAml,
+	SignalFamilyNetwork,
+}
+
+func (e SignalFamily) IsValid() bool {
+	switch e {
+	case SignalFamilyCse, SignalFamilyCross, SignalFamilyAml, SignalFamilyNetwork:
+		return true
+	}
+	return false
+}
+
+func (e SignalFamily) String() string {
+	return string(e)
+}
+
+func (e *SignalFamily) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SignalFamily(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SignalFamily", str)
+	}
+	return nil
+}
+
+func (e SignalFamily) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SignalFamily) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SignalFamily) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
