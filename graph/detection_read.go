@@ -273,3 +273,31 @@ func (rep DetectReport) View() DetectionRunView {
 		Updated: rep.Updated, Deleted: rep.Deleted, ReadMs: rep.Read.Milliseconds(), FactsMs: rep.Facts.Milliseconds(),
 		EngineMs: rep.Engine.Milliseconds(), WriteMs: rep.Write.Milliseconds(), Rules: rep.Rules, Errors: nonNil(rep.Errors)}
 }
+
+// AllSignals returns every stored signal and every stored risk score, for evaluation and
+// export (`crosslink eval detect`). Not for request paths: it reads them all.
+func (s *Store) AllSignals(ctx context.Context) ([]SignalView, []RiskView, error) {
+	res, err := s.read(ctx, "read every signal", func(tx neo4j.ManagedTransaction) (any, error) {
+		return collectRecords(ctx, tx, `MATCH (s:Signal) RETURN properties(s) AS s ORDER BY s.id`, nil)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	var sigs []SignalView
+	for _, r := range res.([]*neo4j.Record) {
+		m, _ := r.Get("s")
+		sigs = append(sigs, signalFrom(m.(map[string]any)))
+	}
+	res, err = s.read(ctx, "read every risk score", func(tx neo4j.ManagedTransaction) (any, error) {
+		return collectRecords(ctx, tx, `MATCH (r:RiskScore) RETURN properties(r) AS r ORDER BY r.subject`, nil)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	var risks []RiskView
+	for _, r := range res.([]*neo4j.Record) {
+		m, _ := r.Get("r")
+		risks = append(risks, riskFrom(m.(map[string]any)))
+	}
+	return sigs, risks, nil
+}

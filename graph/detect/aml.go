@@ -49,7 +49,7 @@ type FanRule struct {
 
 // CycleRule finds money that returns to where it started through 2 to 6 distinct accounts.
 type CycleRule struct {
-	Rule `yaml:",inline"`
+	Rule      `yaml:",inline"`
 	MinLength int `yaml:"minLength"`
 	MaxLength int `yaml:"maxLength"`
 	// TimeOrdered requires each hop at or after the one before; false allows any order (AMLSim's
@@ -82,7 +82,7 @@ type ScatterGatherRule struct {
 // GatherScatterRule finds an account collecting from several sources and then paying most of it
 // out to several destinations.
 type GatherScatterRule struct {
-	Rule `yaml:",inline"`
+	Rule            `yaml:",inline"`
 	MinSources      int      `yaml:"minSources"`
 	MinDestinations int      `yaml:"minDestinations"`
 	Window          Duration `yaml:"window"`

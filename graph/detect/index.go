@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -28,6 +29,70 @@ type Index struct {
 
 	accounts map[string]*Account
 	nodeNum  map[string]int32
+
+	subjOnce  sync.Once
+	subjNodes map[string][]int32 // subject -> its nodes
+	subjects  []string           // sorted
+}
+
+// BySubject returns each subject with the nodes it stands for (a customer's accounts and cards),
+// subjects sorted; computed once.
+func (x *Index) BySubject() ([]string, map[string][]int32) {
+	x.subjOnce.Do(func() {
+		x.subjNodes = map[string][]int32{}
+		for n, id := range x.Nodes {
+			s := x.Subject(id)
+			x.subjNodes[s] = append(x.subjNodes[s], int32(n))
+		}
+		for s := range x.subjNodes {
+			x.subjects = append(x.subjects, s)
+		}
+		slices.Sort(x.subjects)
+	})
+	return x.subjects, x.subjNodes
+}
+
+// OutOf returns the outgoing transactions of several nodes, in time order.
+func (x *Index) OutOf(nodes []int32) []int32 {
+	if len(nodes) == 1 {
+		return x.Out[nodes[0]]
+	}
+	var out []int32
+	for _, n := range nodes {
+		out = append(out, x.Out[n]...)
+	}
+	slices.Sort(out) // transaction indexes are in time order
+	return out
+}
+
+// InOf returns the incoming transactions of several nodes, in time order.
+func (x *Index) InOf(nodes []int32) []int32 {
+	if len(nodes) == 1 {
+		return x.In[nodes[0]]
+	}
+	var out []int32
+	for _, n := range nodes {
+		out = append(out, x.In[n]...)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// PayeeCountry is where transaction t's money went: the row's payee country, else the
+// payee's.
+func (x *Index) PayeeCountry(t int32) string {
+	if c := x.Txs[t].PayeeCountry; c != "" {
+		return c
+	}
+	return x.Country(x.Txs[t].To)
+}
+
+// PayerCountry is where transaction t's money came from.
+func (x *Index) PayerCountry(t int32) string {
+	if c := x.Txs[t].PayerCountry; c != "" {
+		return c
+	}
+	return x.Country(x.Txs[t].From)
 }
 
 // NewIndex builds the index of an input. It sorts in.Txs in place.
