@@ -8,11 +8,12 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
 
-// detectCommunityFacts finds the communities of the money-flow graph with GDS for the network
-// rules: accounts and parties linked by the money moved between them (FLOW, summed over
-// currencies; merchants left out, or every card holder would share the supermarket's
-// community), Louvain weighted by money for the communities and PageRank (directed, weighted)
-// for each member's centrality. Communities of fewer than minSize members are not returned.
+// detectCommunityFacts finds the communities of the cross-border money-flow graph with GDS for
+// the network rules (DOMAIN.md D2.17: the bipartite sender-beneficiary graph): accounts and
+// parties linked by the money they sent across a border (minor units summed over currencies;
+// merchants left out, and domestic payments too, or ordinary traffic would join everyone into a
+// few communities of hundreds), Louvain weighted by money for the communities and PageRank
+// (directed, weighted) for each member's centrality. Communities of fewer than minSize members are not returned.
 // The projection is dropped afterwards, also on error.
 func (s *Store) detectCommunityFacts(ctx context.Context, minSize int) ([]detect.CommunityFact, error) {
 	a, err := s.newAnalysis(ctx, Scope{}, AnalysisScope{Kind: ScopeMoneyFlow}, nil)
@@ -22,9 +23,9 @@ func (s *Store) detectCommunityFacts(ctx context.Context, minSize int) ([]detect
 	p := &projection{name: "cx-detect-" + a.id}
 	defer a.drop(p)
 	params := map[string]any{"graph": p.name, "minSize": minSize, "concurrency": s.gdsConcurrency}
-	if _, err := a.run(ctx, "project the money-flow graph for detection", `MATCH (a)-[f:FLOW]->(b)
-WHERE NOT a:Merchant AND NOT b:Merchant
-WITH a, b, sum(f.total) AS w
+	if _, err := a.run(ctx, "project the money-flow graph for detection", `MATCH (a)-[:SENT]->(t:Transaction)-[:TO]->(b)
+WHERE NOT b:Merchant AND t.payerCountry IS NOT NULL AND t.payeeCountry IS NOT NULL AND t.payerCountry <> t.payeeCountry
+WITH a, b, sum(t.amount) AS w
 WITH gds.graph.project($graph, a, b, {relationshipProperties: {w: toFloat(w)}}, {}) AS g
 RETURN g.nodeCount AS nodes`, params); err != nil {
 		return nil, err

@@ -42,9 +42,32 @@ type FanRule struct {
 	MinBursts   int      `yaml:"minBursts"`
 	BurstCount  int      `yaml:"burstCount"`
 	BurstWindow Duration `yaml:"burstWindow"`
+	// MinStructured is how many distinct counterparties paying structured amounts within Window
+	// make the structured shape: amounts just under a reporting threshold (within
+	// StructuredMargin of one of StructuredBelow, in major units of the currency), or large round
+	// sums (multiples of RoundUnit).
+	MinStructured    int       `yaml:"minStructured"`
+	StructuredBelow  []float64 `yaml:"structuredBelow"`
+	StructuredMargin float64   `yaml:"structuredMargin"`
+	RoundUnit        float64   `yaml:"roundUnit"`
 	// Counterparties says whether the counterparties of a coordinated shape get the signal too
 	// (they are the mules of a fan-in, the receivers of a fan-out).
 	Counterparties bool `yaml:"counterparties"`
+}
+
+// structured reports whether t's amount is just under a reporting threshold or a large round sum.
+func (f FanRule) structured(t Tx) bool {
+	major := float64(t.Amount) / pow10[max(0, min(CurrencyScale(t.Currency), 4))]
+	for _, th := range f.StructuredBelow {
+		if major < th && major >= th*(1-f.StructuredMargin) {
+			return true
+		}
+	}
+	if f.RoundUnit > 0 && major >= f.RoundUnit {
+		r := major / f.RoundUnit
+		return r == math.Trunc(r)
+	}
+	return false
 }
 
 // CycleRule finds money that returns to where it started through 2 to 6 distinct accounts.
@@ -120,6 +143,10 @@ func (f FanRule) validate(p *problems, key string) {
 	if f.BurstCount < 2 {
 		p.add(key+".burstCount", "must be at least 2, is %d", f.BurstCount)
 	}
+	if f.MinStructured < 2 {
+		p.add(key+".minStructured", "must be at least 2, is %d", f.MinStructured)
+	}
+	p.fraction(key+".structuredMargin", f.StructuredMargin)
 }
 
 func ratios(p *problems, key string, lo, hi float64) {
@@ -193,9 +220,9 @@ var amlRules = []ruleSpec{
 		Run:      runLayering},
 }
 
-// moving reports whether transaction t moves money between accounts or parties (not to a
-// merchant): the only payments laundering shapes are made of.
-func (x *Index) moving(t int32) bool { return !x.Txs[t].ToMerchant && x.From[t] != x.To[t] }
+// moving reports whether transaction t moves money between subjects (not to a merchant, not
+// between one's own accounts): the only payments laundering shapes are made of.
+func (x *Index) moving(t int32) bool { return !x.Txs[t].ToMerchant && x.SFrom[t] != x.STo[t] }
 
 // fanShape is one coordinated group of a fan: the counterparties and their payments.
 type fanShape struct {
@@ -211,11 +238,11 @@ func runFan(x *Index, emit func(Signal), in bool) {
 	if in {
 		cfg, name, dir, party = x.Cfg.Rules.FanIn, "fan-in", "from", "senders"
 	}
-	for v := range x.Nodes {
-		lists := x.Out
-		other := x.To
+	for v := range x.SNodes {
+		lists := x.SOut
+		other := x.STo
 		if in {
-			lists, other = x.In, x.From
+			lists, other = x.SIn, x.SFrom
 		}
 		var txs []int32
 		for _, t := range lists[v] {
@@ -230,9 +257,10 @@ func runFan(x *Index, emit func(Signal), in bool) {
 		if len(shapes) == 0 {
 			continue
 		}
+		// A coordinated shape wins over the plain one; among those, the largest.
 		best := shapes[0]
 		for _, s := range shapes[1:] {
-			if len(s.parties) > len(best.parties) || (len(s.parties) == len(best.parties) && s.kind < best.kind) {
+			if (best.kind == "plain" && s.kind != "plain") || (s.kind != "plain" && len(s.parties) > len(best.parties)) {
 				best = s
 			}
 		}
@@ -245,6 +273,9 @@ func runFan(x *Index, emit func(Signal), in bool) {
 		case "bursts":
 			st = math.Min(1, 0.6+0.4*float64(len(best.parties)-cfg.MinBursts)/float64(cfg.MinBursts))
 			what = fmt.Sprintf("%d %s each making %d+ payments within %s", len(best.parties), party, cfg.BurstCount, cfg.BurstWindow.D())
+		case "structured":
+			st = math.Min(1, 0.6+0.4*float64(len(best.parties)-cfg.MinStructured)/float64(cfg.MinStructured))
+			what = fmt.Sprintf("%d %s with amounts just under a reporting threshold or large round sums within %s", len(best.parties), party, cfg.Window.D())
 		default:
 			st = cfg.PlainStrength
 			what = fmt.Sprintf("%d distinct %s within %s", len(best.parties), party, cfg.Window.D())
@@ -253,18 +284,18 @@ func runFan(x *Index, emit func(Signal), in bool) {
 		ids := x.IDs(best.txs)
 		ents := make([]string, len(best.parties))
 		for i, p := range best.parties {
-			ents[i] = x.Nodes[p]
+			ents[i] = x.SNodes[p]
 		}
 		slices.Sort(ents)
 		facts := map[string]any{"shape": best.kind, "counterparties": len(best.parties), "transactions": len(best.txs),
 			"window": cfg.Window.D().String(), "minCounterparties": cfg.MinCounterparties, "minSameAmount": cfg.MinSameAmount,
 			"minBursts": cfg.MinBursts, "burstCount": cfg.BurstCount}
-		hub := x.Nodes[v]
-		emit(Signal{Subject: x.Subject(hub), Strength: st, Summary: fmt.Sprintf("%s: %s", name, what),
+		hub := x.SNodes[v]
+		emit(Signal{Subject: hub, Strength: st, Summary: fmt.Sprintf("%s: %s", name, what),
 			Evidence: Evidence{Transactions: ids, Entities: ents, Facts: facts}})
 		if cfg.Counterparties && best.kind != "plain" {
 			for _, p := range best.parties {
-				emit(Signal{Subject: x.Subject(x.Nodes[p]), Key: hub, Strength: st * 0.9,
+				emit(Signal{Subject: x.SNodes[p], Key: hub, Strength: st * 0.9,
 					Summary:  fmt.Sprintf("one of the %s of a %s %s %s", party, name, dir, hub),
 					Evidence: Evidence{Transactions: ids, Entities: []string{hub}, Facts: facts}})
 			}
@@ -310,6 +341,16 @@ func fanShapes(x *Index, txs []int32, other []int32, cfg FanRule) []fanShape {
 	burstTxs = slices.Compact(burstTxs)
 	if s, ok := windowParties(x, burstTxs, other, cfg.Window.D(), cfg.MinBursts); ok {
 		s.kind = "bursts"
+		out = append(out, s)
+	}
+	var structured []int32
+	for _, t := range txs {
+		if cfg.structured(x.Txs[t]) {
+			structured = append(structured, t)
+		}
+	}
+	if s, ok := windowParties(x, structured, other, cfg.Window.D(), cfg.MinStructured); ok {
+		s.kind = "structured"
 		out = append(out, s)
 	}
 	if s, ok := windowParties(x, txs, other, cfg.Window.D(), cfg.MinCounterparties); ok {
@@ -383,7 +424,7 @@ func runCycles(x *Index, emit func(Signal)) {
 	c := x.Cfg.Rules.Cycle
 	path := make([]int32, 0, c.MaxLength) // transactions
 	onPath := map[int32]bool{}
-	for s := range x.Nodes {
+	for s := range x.SNodes {
 		start := int32(s)
 		found, steps := 0, 0
 		seenCycle := map[string]bool{}
@@ -395,12 +436,12 @@ func runCycles(x *Index, emit func(Signal)) {
 			last := path[len(path)-1]
 			// One payment per next account and amount: repeats of the same transfer add nothing.
 			tried := map[[2]int64]bool{}
-			for _, t := range x.Out[v] {
+			for _, t := range x.SOut[v] {
 				steps++
 				if steps >= c.Budget {
 					return
 				}
-				w := x.To[t]
+				w := x.STo[t]
 				if !x.moving(t) || (w != start && (w < start || onPath[w])) {
 					continue
 				}
@@ -435,14 +476,14 @@ func runCycles(x *Index, emit func(Signal)) {
 				path = path[:len(path)-1]
 			}
 		}
-		for _, t := range x.Out[start] {
-			if !x.moving(t) || x.To[t] < start || found >= c.MaxPerStart || steps >= c.Budget {
+		for _, t := range x.SOut[start] {
+			if !x.moving(t) || x.STo[t] < start || found >= c.MaxPerStart || steps >= c.Budget {
 				continue
 			}
 			path = append(path[:0], t)
-			onPath[x.To[t]] = true
-			walk(x.To[t])
-			delete(onPath, x.To[t])
+			onPath[x.STo[t]] = true
+			walk(x.STo[t])
+			delete(onPath, x.STo[t])
 		}
 		path = path[:0]
 	}
@@ -468,7 +509,7 @@ func withinWindow(x *Index, path []int32, t int32, w time.Duration) bool {
 func cycleKey(x *Index, path []int32) string {
 	ids := make([]string, len(path))
 	for i, t := range path {
-		ids[i] = x.Nodes[x.From[t]]
+		ids[i] = x.SNodes[x.SFrom[t]]
 	}
 	return shortHash(ids...)
 }
@@ -478,7 +519,7 @@ func emitCycle(x *Index, emit func(Signal), path []int32, key string) {
 	txs := slices.Clone(path)
 	members := make([]string, len(path))
 	for i, t := range path {
-		members[i] = x.Nodes[x.From[t]]
+		members[i] = x.SNodes[x.SFrom[t]]
 	}
 	first, last := x.Txs[path[0]].At, x.Txs[path[0]].At
 	ordered := true
@@ -509,8 +550,7 @@ func emitCycle(x *Index, emit func(Signal), path []int32, key string) {
 	facts := map[string]any{"length": len(path), "timeOrdered": ordered, "spanHours": math.Round(last.Sub(first).Hours()),
 		"window": c.Window.D().String(), "minAmountRatio": c.MinAmountRatio, "maxAmountRatio": c.MaxAmountRatio}
 	seen := map[string]bool{}
-	for _, m := range members {
-		subj := x.Subject(m)
+	for _, subj := range members {
 		if seen[subj] {
 			continue
 		}
@@ -543,17 +583,17 @@ func roundDays(d time.Duration) string {
 // source's payment to them, grouped by the final sink.
 func runScatterGather(x *Index, emit func(Signal)) {
 	c := x.Cfg.Rules.ScatterGather
-	for s := range x.Nodes {
+	for s := range x.SNodes {
 		src := int32(s)
 		type leg struct{ in, out int32 }
 		bySink := map[int32]map[int32]leg{} // sink -> intermediary -> its legs
-		for _, t := range x.Out[src] {
+		for _, t := range x.SOut[src] {
 			if !x.moving(t) {
 				continue
 			}
-			m := x.To[t]
-			for _, u := range x.Out[m] {
-				d := x.To[u]
+			m := x.STo[t]
+			for _, u := range x.SOut[m] {
+				d := x.STo[u]
 				if !x.moving(u) || d == src || d == m || x.Txs[u].At.Before(x.Txs[t].At) || x.Txs[u].At.Sub(x.Txs[t].At) > c.MaxDelay.D() {
 					continue
 				}
@@ -573,22 +613,22 @@ func runScatterGather(x *Index, emit func(Signal)) {
 				continue
 			}
 			var txs []int32
-			members := []string{x.Nodes[src]}
+			members := []string{x.SNodes[src]}
 			for m, l := range legs {
 				txs = append(txs, l.in, l.out)
-				members = append(members, x.Nodes[m])
+				members = append(members, x.SNodes[m])
 			}
-			members = append(members, x.Nodes[d])
+			members = append(members, x.SNodes[d])
 			slices.Sort(txs)
 			slices.Sort(members[1 : len(members)-1])
 			st := math.Min(1, 0.7+0.3*float64(len(legs)-c.MinIntermediaries)/float64(c.MinIntermediaries))
-			key := shortHash(x.Nodes[src], x.Nodes[d])
+			key := shortHash(x.SNodes[src], x.SNodes[d])
 			summary := fmt.Sprintf("scatter-gather: %s paid %d intermediaries who passed it on to %s within %s",
 				shortIDs(members[:1])[0], len(legs), shortIDs(members[len(members)-1:])[0], c.MaxDelay.D())
 			facts := map[string]any{"intermediaries": len(legs), "maxDelay": c.MaxDelay.D().String(), "minPassOn": c.MinPassOn}
 			seen := map[string]bool{}
-			for _, m := range members {
-				if subj := x.Subject(m); !seen[subj] {
+			for _, subj := range members {
+				if !seen[subj] {
 					seen[subj] = true
 					emit(Signal{Subject: subj, Key: key, Strength: st, Summary: summary,
 						Evidence: Evidence{Transactions: x.IDs(txs), Entities: members, Facts: facts}})
@@ -602,9 +642,9 @@ func runScatterGather(x *Index, emit func(Signal)) {
 // the window after.
 func runGatherScatter(x *Index, emit func(Signal)) {
 	c := x.Cfg.Rules.GatherScatter
-	for v := range x.Nodes {
+	for v := range x.SNodes {
 		var ins []int32
-		for _, t := range x.In[v] {
+		for _, t := range x.SIn[v] {
 			if x.moving(t) && x.HasEUR(t) {
 				ins = append(ins, t)
 			}
@@ -621,7 +661,7 @@ func runGatherScatter(x *Index, emit func(Signal)) {
 			var in []int32
 			j := i
 			for ; j < len(ins) && x.Txs[ins[j]].At.Sub(start) <= c.Window.D(); j++ {
-				sources[x.From[ins[j]]] = true
+				sources[x.SFrom[ins[j]]] = true
 				gathered += x.EUR[ins[j]]
 				in = append(in, ins[j])
 			}
@@ -633,12 +673,12 @@ func runGatherScatter(x *Index, emit func(Signal)) {
 			dests := map[int32]bool{}
 			var paid float64
 			var out []int32
-			for _, u := range x.Out[v] {
+			for _, u := range x.SOut[v] {
 				at := x.Txs[u].At
-				if !x.moving(u) || !x.HasEUR(u) || at.Before(start) || at.After(end) || sources[x.To[u]] {
+				if !x.moving(u) || !x.HasEUR(u) || at.Before(start) || at.After(end) || sources[x.STo[u]] {
 					continue
 				}
-				dests[x.To[u]] = true
+				dests[x.STo[u]] = true
 				paid += x.EUR[u]
 				out = append(out, u)
 			}
@@ -659,22 +699,22 @@ func runGatherScatter(x *Index, emit func(Signal)) {
 		slices.Sort(txs)
 		srcs, dsts := map[int32]bool{}, map[int32]bool{}
 		for _, t := range bestIn {
-			srcs[x.From[t]] = true
+			srcs[x.SFrom[t]] = true
 		}
 		for _, t := range bestOut {
-			dsts[x.To[t]] = true
+			dsts[x.STo[t]] = true
 		}
 		st := math.Min(1, 0.6+0.4*(best-float64(c.MinSources+c.MinDestinations))/float64(c.MinSources+c.MinDestinations))
-		hub := x.Nodes[v]
+		hub := x.SNodes[v]
 		var ents []string
 		for n := range srcs {
-			ents = append(ents, x.Nodes[n])
+			ents = append(ents, x.SNodes[n])
 		}
 		for n := range dsts {
-			ents = append(ents, x.Nodes[n])
+			ents = append(ents, x.SNodes[n])
 		}
 		slices.Sort(ents)
-		emit(Signal{Subject: x.Subject(hub), Strength: st,
+		emit(Signal{Subject: hub, Strength: st,
 			Summary: fmt.Sprintf("gather-scatter: collected from %d sources, paid out to %d destinations within %s", len(srcs), len(dsts), c.Window.D()),
 			Evidence: Evidence{Transactions: x.IDs(txs), Entities: ents, Facts: map[string]any{"sources": len(srcs), "destinations": len(dsts),
 				"window": c.Window.D().String(), "minPassOn": c.MinPassOn}}})
@@ -686,9 +726,9 @@ func runGatherScatter(x *Index, emit func(Signal)) {
 func runLayering(x *Index, emit func(Signal)) {
 	c := x.Cfg.Rules.Layering
 	fed := func(t int32) bool { // a payment that continues a quick chain is not a start
-		for _, p := range x.In[x.From[t]] {
+		for _, p := range x.SIn[x.SFrom[t]] {
 			if x.moving(p) && !x.Txs[p].At.After(x.Txs[t].At) && x.Txs[t].At.Sub(x.Txs[p].At) <= c.MaxHopDelay.D() &&
-				amountOK(x, p, t, c.MinAmountRatio, c.MaxAmountRatio) && x.From[p] != x.To[t] {
+				amountOK(x, p, t, c.MinAmountRatio, c.MaxAmountRatio) && x.SFrom[p] != x.STo[t] {
 				return true
 			}
 		}
@@ -702,7 +742,7 @@ func runLayering(x *Index, emit func(Signal)) {
 		}
 		var best []int32
 		path := []int32{t0}
-		onPath := map[int32]bool{x.From[t0]: true, x.To[t0]: true}
+		onPath := map[int32]bool{x.SFrom[t0]: true, x.STo[t0]: true}
 		steps := 0
 		var walk func()
 		walk = func() {
@@ -713,19 +753,19 @@ func runLayering(x *Index, emit func(Signal)) {
 				return
 			}
 			last := path[len(path)-1]
-			for _, u := range x.Out[x.To[last]] {
+			for _, u := range x.SOut[x.STo[last]] {
 				steps++
 				if steps >= c.Budget {
 					return
 				}
-				if !x.moving(u) || onPath[x.To[u]] || x.Txs[u].At.Before(x.Txs[last].At) ||
+				if !x.moving(u) || onPath[x.STo[u]] || x.Txs[u].At.Before(x.Txs[last].At) ||
 					x.Txs[u].At.Sub(x.Txs[last].At) > c.MaxHopDelay.D() || !amountOK(x, last, u, c.MinAmountRatio, c.MaxAmountRatio) {
 					continue
 				}
 				path = append(path, u)
-				onPath[x.To[u]] = true
+				onPath[x.STo[u]] = true
 				walk()
-				delete(onPath, x.To[u])
+				delete(onPath, x.STo[u])
 				path = path[:len(path)-1]
 			}
 		}
@@ -733,9 +773,9 @@ func runLayering(x *Index, emit func(Signal)) {
 		if len(best) < c.MinHops {
 			continue
 		}
-		members := []string{x.Nodes[x.From[best[0]]]}
+		members := []string{x.SNodes[x.SFrom[best[0]]]}
 		for _, t := range best {
-			members = append(members, x.Nodes[x.To[t]])
+			members = append(members, x.SNodes[x.STo[t]])
 		}
 		key := shortHash(members...)
 		if reported[key] {
@@ -749,8 +789,8 @@ func runLayering(x *Index, emit func(Signal)) {
 		facts := map[string]any{"hops": len(best), "spanHours": math.Round(span.Hours()), "maxHopDelay": c.MaxHopDelay.D().String(),
 			"minAmountRatio": c.MinAmountRatio}
 		seen := map[string]bool{}
-		for _, m := range members {
-			if subj := x.Subject(m); !seen[subj] {
+		for _, subj := range members {
+			if !seen[subj] {
 				seen[subj] = true
 				emit(Signal{Subject: subj, Key: key, Strength: st, Summary: summary,
 					Evidence: Evidence{Transactions: x.IDs(best), Entities: members, Facts: facts}})

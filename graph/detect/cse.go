@@ -348,7 +348,9 @@ var cseRules = []ruleSpec{
 	cseRule("livestream_merchant", "D1.9 webcam and live-streaming purchases",
 		"repeated purchases on webcam or live-streaming platforms (weak)",
 		func(c *Config) Rule { return c.Rules.LivestreamMerchant.Rule },
-		func(x *Index, emit func(Signal)) { runMerchant(x, emit, x.Cfg.Rules.LivestreamMerchant, "live-streaming") }),
+		func(x *Index, emit func(Signal)) {
+			runMerchant(x, emit, x.Cfg.Rules.LivestreamMerchant, "live-streaming")
+		}),
 	cseRule("micro_subscription", "D1.14 micro-subscriptions",
 		"the same small amount to the same recipient in a high-risk jurisdiction at a regular period (weak)",
 		func(c *Config) Rule { return c.Rules.MicroSubscription.Rule }, runMicroSubscription),
@@ -1072,7 +1074,7 @@ func runGiftCard(x *Index, emit func(Signal)) {
 				continue
 			}
 			emit(Signal{Subject: s, Strength: 0.8,
-				Summary: fmt.Sprintf("holder aged %d bought from %s, then paid a new counterparty within %s", age, tx.MerchantName, c.Before.D()),
+				Summary:  fmt.Sprintf("holder aged %d bought from %s, then paid a new counterparty within %s", age, tx.MerchantName, c.Before.D()),
 				Evidence: Evidence{Transactions: x.IDs(append([]int32{g}, after...)), Facts: map[string]any{"age": age, "before": c.Before.D().String()}}})
 			break
 		}

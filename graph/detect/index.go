@@ -23,6 +23,16 @@ type Index struct {
 	In    [][]int32 // by node: its incoming transactions, oldest first
 	Now   time.Time
 	Facts Facts
+
+	// The same at the level of subjects (a customer's accounts and cards are one subject):
+	// laundering shapes run over these, so that a customer paying out of one account and
+	// receiving on another is one step of a cycle, and moving money between one's own
+	// accounts is no step at all.
+	SFrom  []int32
+	STo    []int32
+	SNodes []string  // subject ids by number
+	SOut   [][]int32 // by subject: outgoing transactions, oldest first
+	SIn    [][]int32 // by subject: incoming transactions, oldest first
 	// Prelim is the risk each subject has from the cse, cross and aml rules, set before the
 	// network rules run (nil before).
 	Prelim map[string]float64
@@ -139,6 +149,26 @@ func NewIndex(in Input, cfg *Config) *Index {
 	for i := range in.Txs {
 		x.Out[x.From[i]] = append(x.Out[x.From[i]], int32(i))
 		x.In[x.To[i]] = append(x.In[x.To[i]], int32(i))
+	}
+	x.SFrom, x.STo = make([]int32, len(in.Txs)), make([]int32, len(in.Txs))
+	snum := map[string]int32{}
+	subjOf := make([]int32, len(x.Nodes))
+	for v, id := range x.Nodes {
+		s := x.Subject(id)
+		n, ok := snum[s]
+		if !ok {
+			n = int32(len(x.SNodes))
+			snum[s] = n
+			x.SNodes = append(x.SNodes, s)
+		}
+		subjOf[v] = n
+	}
+	x.SOut, x.SIn = make([][]int32, len(x.SNodes)), make([][]int32, len(x.SNodes))
+	for i := range in.Txs {
+		f, t := subjOf[x.From[i]], subjOf[x.To[i]]
+		x.SFrom[i], x.STo[i] = f, t
+		x.SOut[f] = append(x.SOut[f], int32(i))
+		x.SIn[t] = append(x.SIn[t], int32(i))
 	}
 	if x.Now.IsZero() && len(in.Txs) > 0 {
 		x.Now = in.Txs[len(in.Txs)-1].At

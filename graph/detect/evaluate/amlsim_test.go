@@ -29,8 +29,8 @@ func TestAMLSim(t *testing.T) {
 	}
 	floors := map[string]struct{ p, r float64 }{ // best-F1 point of each curve
 		"20K_cycle200":         {0.42, 0.15},
-		"20K_fanin200":         {0.95, 0.33},
-		"20K_fanin200cycle200": {0.37, 0.41},
+		"20K_fanin200":         {0.95, 0.50},
+		"20K_fanin200cycle200": {0.75, 0.35},
 	}
 	for _, r := range rows {
 		t.Logf("%s %s: %d tx, %d fraud; best F1 at strength %.1f: P %.3f R %.3f F1 %.3f (%d flagged); alerts P %.3f R %.3f; %s",
