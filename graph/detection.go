@@ -154,13 +154,8 @@ func (s *Store) detect(ctx context.Context, o DetectOptions) (DetectReport, erro
 	if rewrite != nil {
 		subjects = keysOf(rewrite)
 	}
-	// TODO(lead): call s.DetectFacts directly once graph/detection_facts.go lands.
-	if f, ok := any(s).(interface {
-		DetectFacts(context.Context, *detect.Config, []string) (detect.Facts, error)
-	}); ok {
-		if in.Facts, err = f.DetectFacts(ctx, o.Config, subjects); err != nil {
-			return rep, err
-		}
+	if in.Facts, err = s.DetectFacts(ctx, o.Config, subjects); err != nil {
+		return rep, err
 	}
 	var dopts detect.Options
 	if rep.Mode == DetectFull {

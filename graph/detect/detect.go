@@ -96,7 +96,7 @@ type Facts struct {
 // entity named in a report also uses.
 type IdentifierHit struct {
 	Subject    string    // the customer's (or account's) node id
-	Kind       string    // email, phone, device, ip
+	Kind       string    // email, phone, device, ip, or resolved (resolution says the subject is the reported entity)
 	Identifier string    // the identifier's node id
 	Report     string    // the Report's node id
 	Role       string    // subject, recipient, victim: the reported entity's role
@@ -105,8 +105,9 @@ type IdentifierHit struct {
 	ReportAt   time.Time // ip: when the reported entity used it
 	SubjectPort,
 	ReportPort int // ip: source ports when captured (0 when not)
-	Proxy  bool // ip: the report flags the capture as a possible proxy
-	Shared int  // how many entities use the identifier in all (a CGNAT address, a family e-mail)
+	Proxy  bool   // ip: the report flags the capture as a possible proxy
+	Shared int    // how many entities use the identifier in all (a CGNAT address, a family e-mail)
+	Tx     string // ip: the subject's payment made from the address
 }
 
 // HandleHit says that a payment reference mentions a handle that is the username of a platform
