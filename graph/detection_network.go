@@ -23,12 +23,18 @@ func (s *Store) detectCommunityFacts(ctx context.Context, minSize int) ([]detect
 	p := &projection{name: "cx-detect-" + a.id}
 	defer a.drop(p)
 	params := map[string]any{"graph": p.name, "minSize": minSize, "concurrency": s.gdsConcurrency}
-	if _, err := a.run(ctx, "project the money-flow graph for detection", `MATCH (a)-[:SENT]->(t:Transaction)-[:TO]->(b)
-WHERE NOT b:Merchant AND t.payerCountry IS NOT NULL AND t.payeeCountry IS NOT NULL AND t.payerCountry <> t.payeeCountry
+	recs, err := a.run(ctx, "project the money-flow graph for detection", `MATCH (a)-[:SENT]->(t:Transaction)-[:TO]->(b)
+WHERE NOT b:Merchant
+WITH a, b, t, coalesce(t.payerCountry, a.country) AS from, coalesce(t.payeeCountry, b.country) AS to
+WHERE from IS NOT NULL AND to IS NOT NULL AND from <> to
 WITH a, b, sum(t.amount) AS w
 WITH gds.graph.project($graph, a, b, {relationshipProperties: {w: toFloat(w)}}, {}) AS g
-RETURN g.nodeCount AS nodes`, params); err != nil {
+RETURN g.nodeCount AS nodes`, params)
+	if err != nil {
 		return nil, err
+	}
+	if len(recs) == 0 { // no cross-border payments: GDS made no graph
+		return nil, nil
 	}
 	// Louvain needs an undirected graph; GDS derives one from the directed projection.
 	if _, err := a.run(ctx, "index the money-flow graph for detection", `CALL gds.graph.relationships.toUndirected($graph,
@@ -46,7 +52,7 @@ RETURN communityCount`, params); err != nil {
 RETURN nodePropertiesWritten`, params); err != nil {
 		return nil, err
 	}
-	recs, err := a.run(ctx, "read money-flow communities", `CALL gds.graph.nodeProperties.stream($graph, ['community', 'pagerank'])
+	recs, err = a.run(ctx, "read money-flow communities", `CALL gds.graph.nodeProperties.stream($graph, ['community', 'pagerank'])
 YIELD nodeId, nodeProperty, propertyValue
 WITH nodeId, collect([nodeProperty, propertyValue]) AS props
 WITH nodeId, [p IN props WHERE p[0] = 'community'][0][1] AS community, [p IN props WHERE p[0] = 'pagerank'][0][1] AS rank
