@@ -18,7 +18,7 @@ const detectMaxFacts = 100_000
 
 // detectSubjectOf is the Cypher of a node's detection subject, for a node named by the variable.
 func detectSubjectOf(v string) string {
-	return `coalesce(COLLECT { MATCH (h:Person|Organization|Company)-[:HOLDS]->(` + v + `) RETURN h.id ORDER BY h.id LIMIT 1 }[0], ` + v + `.id)`
+	return `coalesce(COLLECT { MATCH (holder:Person|Organization|Company)-[:HOLDS]->(` + v + `) RETURN holder.id ORDER BY holder.id LIMIT 1 }[0], ` + v + `.id)`
 }
 
 // financial is the Cypher predicate of a node on the financial side: an account, or a party
