@@ -301,3 +301,24 @@ func (s *Store) AllSignals(ctx context.Context) ([]SignalView, []RiskView, error
 	}
 	return sigs, risks, nil
 }
+
+// PartyIDs returns the ids of every party of a label that partner describes (its customers),
+// for evaluation (`crosslink eval detect`). Not for request paths: it reads them all.
+func (s *Store) PartyIDs(ctx context.Context, label Label, partner string) ([]string, error) {
+	if !label.Valid() {
+		return nil, Errorf(EINVALID, "label: %q is not a label", label)
+	}
+	res, err := s.read(ctx, "read party ids", func(tx neo4j.ManagedTransaction) (any, error) {
+		return collectRecords(ctx, tx, `MATCH (p:`+string(label)+`) WHERE p.id STARTS WITH $prefix RETURN p.id AS id ORDER BY id`,
+			map[string]any{"prefix": PartyID(label, partner, "")})
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range res.([]*neo4j.Record) {
+		v, _ := r.Get("id")
+		out = append(out, asString(v))
+	}
+	return out, nil
+}

@@ -14,6 +14,7 @@ import (
 )
 
 const evalUsage = `usage: crosslink eval resolve [-data DIR] [-synthetic N] [-json] [-examples N] [-model default|FILE] [-demo-truth FILE]
+       crosslink eval detect [-data DIR] [-demo-truth FILE] [-json]
 
 Measures entity resolution on the labelled data sets in DIR (febrl/, recordlinkage_personaldata/,
 ftm_nomenklatura/): pairwise precision, recall and F1 against their truth, and the throughput on
@@ -28,6 +29,9 @@ func runEval(ctx context.Context, args []string, getenv func(string) string, std
 			return errUsage
 		}
 		return errHelp
+	}
+	if args[0] == "detect" {
+		return runEvalDetect(ctx, args[1:], getenv, stdout, stderr)
 	}
 	if args[0] != "resolve" {
 		fmt.Fprintf(stderr, "crosslink eval: unknown subcommand %q\n\n%s", args[0], evalUsage)

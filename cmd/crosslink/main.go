@@ -64,6 +64,7 @@ Usage:
   crosslink resolve  [-full] [flags]          resolve persons and organisations across sources
   crosslink detect   [flags]                  run the detection rules over the whole graph
   crosslink eval     resolve [-data DIR] [-synthetic N] [-json]   measure entity resolution
+  crosslink eval     detect [-data DIR] [-demo-truth F] [-json]   measure detection
   crosslink version
 
 Run 'crosslink <command> -h' for a command's flags. Every flag also reads an environment
