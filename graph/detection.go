@@ -71,6 +71,7 @@ type DetectReport struct {
 	Signals      int // found by the run
 	Scores       int
 	Alerts       int // subjects whose score raises an alert
+	AlertStats   AlertStats
 	Created      int // signals written new
 	Updated      int // signals that changed
 	Deleted      int // signals that no longer hold
@@ -198,12 +199,22 @@ func (s *Store) detect(ctx context.Context, o DetectOptions) (DetectReport, erro
 		return rep, err
 	}
 	rep.Scores = len(scores)
+	var cands []AlertCandidate
 	for _, sc := range scores {
 		if sc.Alert {
-			rep.Alerts++
+			rules := make([]string, 0, len(sc.Breakdown))
+			for _, c := range sc.Breakdown {
+				if c.Contribution > 0 {
+					rules = append(rules, c.Rule)
+				}
+			}
+			cands = append(cands, AlertCandidate{Subject: sc.Subject, Risk: sc.Risk, Reason: sc.AlertReason, Rules: rules, SignalIDs: sc.signalIDs})
 		}
 	}
-	// TODO(lead): raise alerts (graph/alerts.go RaiseAlerts) once it lands.
+	rep.Alerts = len(cands)
+	if rep.AlertStats, err = s.RaiseAlerts(ctx, rep.RunID, cands); err != nil {
+		return rep, err
+	}
 	rep.Write = time.Since(t0)
 	rep.Total = time.Since(began)
 	if err := w.detectionRun(ctx, o.By, rep); err != nil {
@@ -801,7 +812,8 @@ func (w *resolveWriter) detectionRun(ctx context.Context, by string, rep DetectR
 	row := map[string]any{"id": rep.RunID, "mode": string(rep.Mode), "by": by, "status": status,
 		"startedAt": rep.Started, "finishedAt": time.Now().UTC(), "configHash": rep.ConfigHash,
 		"transactions": int64(rep.Transactions), "accounts": int64(rep.Accounts), "signals": int64(rep.Signals),
-		"scores": int64(rep.Scores), "alerts": int64(rep.Alerts), "created": int64(rep.Created), "updated": int64(rep.Updated),
+		"scores": int64(rep.Scores), "alerts": int64(rep.Alerts), "alertsCreated": int64(rep.AlertStats.Created),
+		"alertsUpdated": int64(rep.AlertStats.Updated), "created": int64(rep.Created), "updated": int64(rep.Updated),
 		"deleted": int64(rep.Deleted), "readMs": rep.Read.Milliseconds(), "factsMs": rep.Facts.Milliseconds(),
 		"engineMs": rep.Engine.Milliseconds(), "writeMs": rep.Write.Milliseconds(), "rules": string(rules),
 		"errors": nonNil(rep.Errors)}

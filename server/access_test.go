@@ -136,13 +136,28 @@ var operations = map[string]struct {
 	"Query.detectionRules":    {`{ detectionRules { name } }`, nil},
 	"Query.detectionRuns":     {`{ detectionRuns(first: 1) { id } }`, nil},
 	"Mutation.startDetection": {`mutation { startDetection { id } }`, nil},
+
+	"Query.alerts":            {`{ alerts(first: 1) { nodes { id } } }`, nil},
+	"Query.alert":             {`{ alert(id: "alert:none") { id } }`, nil},
+	"Query.cases":             {`{ cases(first: 1) { nodes { id } } }`, nil},
+	"Query.case":              {`{ case(id: "case:none") { id } }`, nil},
+	"Mutation.updateAlert":    {`mutation { updateAlert(id: "alert:none", input: {note: "matrix"}) { id } }`, nil},
+	"Mutation.createCase":     {`mutation { createCase(title: "matrix case") { id } }`, nil},
+	"Mutation.updateCase":     {`mutation { updateCase(id: "case:none", title: "x") { id } }`, nil},
+	"Mutation.addToCase":      {`mutation { addToCase(id: "case:none", entityIds: ["acct:none:1"]) { id } }`, nil},
+	"Mutation.removeFromCase": {`mutation { removeFromCase(id: "case:none", entityIds: ["acct:none:1"]) { id } }`, nil},
+	"Mutation.addCaseNote":    {`mutation { addCaseNote(id: "case:none", text: "x") { id } }`, nil},
+	"Mutation.saveCaseView":   {`mutation { saveCaseView(id: "case:none", view: {name: "v", nodeIds: []}) { id } }`, nil},
 }
 
 // TestRoleMatrix calls every operation with every role and checks the policy is what is
 // enforced: allowed calls are not refused, the others fail with FORBIDDEN and null data.
 func TestRoleMatrix(t *testing.T) {
 	a := newServer(t, server.DefaultConfig())
-	t.Cleanup(func() { a.cypher(t, `MATCH (k:ApiKey {name: 'matrix'}) DETACH DELETE k`, nil) })
+	t.Cleanup(func() {
+		a.cypher(t, `MATCH (k:ApiKey {name: 'matrix'}) DETACH DELETE k`, nil)
+		a.cypher(t, `MATCH (c:Case {title: 'matrix case'}) OPTIONAL MATCH (c)-[:HAS_EVENT]->(e) DETACH DELETE c, e`, nil)
+	})
 	for op, call := range operations {
 		for _, role := range graph.Roles {
 			object, field, _ := strings.Cut(op, ".")

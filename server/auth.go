@@ -218,6 +218,19 @@ var DefaultPolicy = Policy{
 	"Query.detectionRules":    analysts,
 	"Query.detectionRuns":     analysts,
 	"Mutation.startDetection": admins,
+
+	// Alerts and cases: analysts' work on what detection found.
+	"Query.alerts":            analysts,
+	"Query.alert":             analysts,
+	"Query.cases":             analysts,
+	"Query.case":              analysts,
+	"Mutation.updateAlert":    analysts,
+	"Mutation.createCase":     analysts,
+	"Mutation.updateCase":     analysts,
+	"Mutation.addToCase":      analysts,
+	"Mutation.removeFromCase": analysts,
+	"Mutation.addCaseNote":    analysts,
+	"Mutation.saveCaseView":   analysts,
 }
 
 // Allows reports whether role may call the root field object.field.

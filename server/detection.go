@@ -16,3 +16,11 @@ func nonNilSlice[T any](s []T) []T {
 	}
 	return s
 }
+
+// optional is nil for "", else a pointer to s.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

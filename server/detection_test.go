@@ -21,6 +21,8 @@ func TestDetectionOverHTTP(t *testing.T) {
 	src := graph.Source{Partner: a.partner, Dataset: "t", File: "t.csv"}
 	t.Cleanup(func() {
 		a.cypher(t, `MATCH (n:Signal|RiskScore) WHERE n.subject CONTAINS $p DETACH DELETE n`, map[string]any{"p": a.partner})
+		a.cypher(t, `MATCH (x:Alert) WHERE x.subject CONTAINS $p OPTIONAL MATCH (x)-[:HAS_EVENT]->(e) DETACH DELETE x, e`, map[string]any{"p": a.partner})
+		a.cypher(t, `MATCH (c:Case) WHERE c.title CONTAINS $p OPTIONAL MATCH (c)-->(x:CaseNote|CaseView|CaseEvent) DETACH DELETE c, x`, map[string]any{"p": a.partner})
 		a.cypher(t, `MATCH (n:Entity) WHERE n.id CONTAINS $p DETACH DELETE n`, map[string]any{"p": a.partner})
 		a.cypher(t, `MATCH (n:Source {partner: $p}) DETACH DELETE n`, map[string]any{"p": a.partner})
 	})
@@ -114,12 +116,54 @@ func TestDetectionOverHTTP(t *testing.T) {
 		t.Fatalf("signals page: %s %+v", res.Data, res.Errors)
 	}
 
+	// The alert raised for the facilitator, worked through: assigned, put in a case with a note
+	// and a saved view, closed with a reason; every step in the histories.
+	_, res = a.as(t, graph.RoleAnalyst, `query($s: ID!) { alerts(filter: {subject: $s, statuses: [NEW]}) { nodes { id status risk rules riskScore { risk } subject { id } } } }`,
+		map[string]any{"s": ids["f"]})
+	var al struct {
+		Alerts struct{ Nodes []struct{ ID, Status string } }
+	}
+	if err := json.Unmarshal(res.Data, &al); err != nil || len(res.Errors) > 0 || len(al.Alerts.Nodes) != 1 {
+		t.Fatalf("alerts: %s %+v", res.Data, res.Errors)
+	}
+	alertID := al.Alerts.Nodes[0].ID
+	if _, res = a.as(t, graph.RoleAnalyst, `mutation($id: ID!) { updateAlert(id: $id, input: {status: CLOSED}) { id } }`, map[string]any{"id": alertID}); res.code() != "BAD_USER_INPUT" {
+		t.Errorf("closing without a reason: %+v", res.Errors)
+	}
+	_, res = a.as(t, graph.RoleAnalyst, `mutation($id: ID!, $title: String!) {
+  u: updateAlert(id: $id, input: {assignee: "ana"}) { assignee }
+  c: createCase(title: $title, description: "facilitator network") { id }
+}`, map[string]any{"id": alertID, "title": "Case " + a.partner})
+	var cs struct {
+		C struct{ ID string }
+	}
+	if err := json.Unmarshal(res.Data, &cs); err != nil || len(res.Errors) > 0 || cs.C.ID == "" {
+		t.Fatalf("assign and create: %s %+v", res.Data, res.Errors)
+	}
+	_, res = a.as(t, graph.RoleAnalyst, `mutation($c: ID!, $id: ID!, $f: ID!, $b: ID!) {
+  a: addToCase(id: $c, entityIds: [$f, $b], alertIds: [$id]) { entities { id } alerts { id status } }
+  n: addCaseNote(id: $c, text: "paid by four buyers in AU") { notes { text by } }
+  v: saveCaseView(id: $c, view: {name: "network", nodeIds: [$f, $b], layout: "{\"zoom\":1}"}) { views { name nodeIds layout } }
+  x: updateAlert(id: $id, input: {status: CLOSED, closeReason: REPORTED, note: "SMR filed"}) { status closeReason closeNote history { action by to } }
+}`, map[string]any{"c": cs.C.ID, "id": alertID, "f": ids["f"], "b": ids["b1"]})
+	if len(res.Errors) > 0 || !strings.Contains(string(res.Data), `"status":"IN_REVIEW"`) || !strings.Contains(string(res.Data), `"closeReason":"REPORTED"`) ||
+		!strings.Contains(string(res.Data), `"action":"CLOSED"`) || !strings.Contains(string(res.Data), `"layout":"{\"zoom\":1}"`) {
+		t.Fatalf("case work: %s %+v", res.Data, res.Errors)
+	}
+	_, res = a.as(t, graph.RoleAnalyst, `query($c: ID!) { case(id: $c) { title status createdBy history { action by } } cases(status: "OPEN", first: 200) { nodes { id } } }`,
+		map[string]any{"c": cs.C.ID})
+	if len(res.Errors) > 0 || strings.Count(string(res.Data), `"action"`) != 4 || !strings.Contains(string(res.Data), cs.C.ID) {
+		t.Fatalf("case and its history: %s %+v", res.Data, res.Errors)
+	}
+
 	// Partners: the risk fields are null, the detection queries refused.
 	_, res = a.as(t, graph.RolePartner, `query($id: ID!) { node(id: $id) { id risk { risk } } }`, map[string]any{"id": ids["f"]})
 	if len(res.Errors) > 0 || strings.Contains(string(res.Data), `"risk":{`) {
 		t.Errorf("partner sees a risk score: %s %+v", res.Data, res.Errors)
 	}
-	if _, res = a.as(t, graph.RolePartner, `{ signals { nodes { id } } }`, nil); res.code() != "FORBIDDEN" {
-		t.Errorf("partner signals: %+v", res.Errors)
+	for _, q := range []string{`{ signals { nodes { id } } }`, `{ alerts { nodes { id } } }`, `{ cases { nodes { id } } }`, `mutation { createCase(title: "x") { id } }`} {
+		if _, res = a.as(t, graph.RolePartner, q, nil); res.code() != "FORBIDDEN" {
+			t.Errorf("partner %s: %+v", q, res.Errors)
+		}
 	}
 }

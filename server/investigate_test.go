@@ -252,6 +252,14 @@ func TestInjectionInEveryStringArgument(t *testing.T) {
 		`query($s: ID!) { signal(id: $s) { id } }`,
 		`query($s: String!) { riskRanking(after: $s) { nodes { risk } } }`,
 		`query($s: ID!) { entity(id: $s) { risk { risk } } }`,
+		`query($s: ID!) { alert(id: $s) { id } }`,
+		`query($s: String!) { alerts(after: $s) { nodes { id } } }`,
+		`query($s: String!) { alerts(filter: {assignee: $s}) { nodes { id } } }`,
+		`query($s: ID!) { case(id: $s) { id } }`,
+		`query($s: String!) { cases(after: $s) { nodes { id } } }`,
+		`mutation($s: String!) { updateAlert(id: "alert:none", input: {note: $s}) { id } }`,
+		`mutation($s: String!) { addCaseNote(id: "case:none", text: $s) { id } }`,
+		`mutation($s: ID!) { addToCase(id: $s, entityIds: ["acct:none:1"]) { id } }`,
 	}
 	for _, q := range queries {
 		for _, inj := range injections {

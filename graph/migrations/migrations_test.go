@@ -36,22 +36,22 @@ var lookupIndexes = []string{
 }
 
 // The constraints and indexes of 000005_communities, 000006_access, 000008_resolution and
-// 000010_detection.
+// 000010_detection and 000011_alerts_cases.
 var (
 	laterConstraints = []string{"community_run_id_unique", "community_key_unique", "api_key_id_unique", "audit_entry_id_unique",
 		"resolved_entity_id_unique", "judgement_id_unique", "resolution_run_id_unique", "resolution_lock_key_unique",
-		"signal_id_unique", "risk_score_subject_unique", "detection_run_id_unique"}
+		"signal_id_unique", "risk_score_subject_unique", "detection_run_id_unique", "alert_id_unique", "case_id_unique"}
 	laterIndexes = []string{"community_run_created_at_index", "audit_entry_at_index", "audit_entry_key_index",
 		"judgement_pair_index", "judgement_a_index", "judgement_b_index", "resolution_run_started_at_index",
 		"matches_status_probability_index", "signal_subject_index", "signal_rule_index", "risk_score_risk_index",
-		"detection_run_started_at_index"}
+		"detection_run_started_at_index", "alert_subject_index", "alert_status_risk_index", "case_status_index"}
 	// 000007 drops transaction_id_unique (Entity.id is the key of transactions too).
 	allConstraints = append(slices.DeleteFunc(slices.Clone(entityConstraints), func(c string) bool { return c == "transaction_id_unique" }), laterConstraints...)
 	allIndexes     = append(slices.Clone(lookupIndexes), laterIndexes...)
 )
 
 // latest is the newest migration.
-const latest = 10
+const latest = 11
 
 func testContext(t *testing.T) context.Context {
 	t.Helper()

@@ -12,6 +12,30 @@ import (
 	"github.com/crosslink/crosslink/graph"
 )
 
+// A page of alerts.
+type AlertConnection struct {
+	Nodes    []graph.AlertView `json:"nodes"`
+	PageInfo PageInfo          `json:"pageInfo"`
+}
+
+// What to show of the alert queue; empty fields match all.
+type AlertFilter struct {
+	Statuses []AlertStatus `json:"statuses,omitempty"`
+	Assignee *string       `json:"assignee,omitempty"`
+	Subject  *string       `json:"subject,omitempty"`
+	MinRisk  *float64      `json:"minRisk,omitempty"`
+}
+
+// A change to an alert; fields left out stay.
+type AlertUpdate struct {
+	Status *AlertStatus `json:"status,omitempty"`
+	// Who works on it; an empty string unassigns.
+	Assignee *string `json:"assignee,omitempty"`
+	// Required when closing.
+	CloseReason *CloseReason `json:"closeReason,omitempty"`
+	Note        *string      `json:"note,omitempty"`
+}
+
 // The part of the graph to analyse.
 type AnalysisScopeInput struct {
 	Kind AnalysisScopeKind `json:"kind"`
@@ -44,6 +68,12 @@ type AuditFilter struct {
 	From *time.Time `json:"from,omitempty"`
 	// Entries before this instant.
 	To *time.Time `json:"to,omitempty"`
+}
+
+// A page of cases.
+type CaseConnection struct {
+	Nodes    []graph.CaseView `json:"nodes"`
+	PageInfo PageInfo         `json:"pageInfo"`
 }
 
 // What a centrality ranking is asked to do.
@@ -205,9 +235,19 @@ type PlatformEventInput struct {
 type Query struct {
 }
 
+// A page of risk scores.
 type RiskScoreConnection struct {
 	Nodes    []graph.RiskView `json:"nodes"`
 	PageInfo PageInfo         `json:"pageInfo"`
+}
+
+// A graph view to save on a case.
+type SavedViewInput struct {
+	Name    string   `json:"name"`
+	NodeIds []string `json:"nodeIds"`
+	EdgeIds []string `json:"edgeIds,omitempty"`
+	Layout  *string  `json:"layout,omitempty"`
+	Filters *string  `json:"filters,omitempty"`
 }
 
 // A page of search results, best first.
@@ -218,6 +258,7 @@ type SearchConnection struct {
 	PageInfo PageInfo `json:"pageInfo"`
 }
 
+// A page of signals.
 type SignalConnection struct {
 	Nodes    []graph.SignalView `json:"nodes"`
 	PageInfo PageInfo           `json:"pageInfo"`
@@ -268,6 +309,70 @@ type TransactionInput struct {
 	PayerIP          *string `json:"payerIp,omitempty"`
 	PayerDeviceID    *string `json:"payerDeviceId,omitempty"`
 	PayerDeviceType  *string `json:"payerDeviceType,omitempty"`
+}
+
+// Where an alert stands.
+type AlertStatus string
+
+const (
+	// Raised by detection, nobody has looked at it yet.
+	AlertStatusNew AlertStatus = "NEW"
+	// An analyst is looking at it (adding it to a case does this too).
+	AlertStatusInReview AlertStatus = "IN_REVIEW"
+	// Passed on: to a senior analyst, the FIU, law enforcement.
+	AlertStatusEscalated AlertStatus = "ESCALATED"
+	// Done; `closeReason` says why.
+	AlertStatusClosed AlertStatus = "CLOSED"
+)
+
+var AllAlertStatus = []AlertStatus{
+	AlertStatusNew,
+	AlertStatusInReview,
+	AlertStatusEscalated,
+	AlertStatusClosed,
+}
+
+func (e AlertStatus) IsValid() bool {
+	switch e {
+	case AlertStatusNew, AlertStatusInReview, AlertStatusEscalated, AlertStatusClosed:
+		return true
+	}
+	return false
+}
+
+func (e AlertStatus) String() string {
+	return string(e)
+}
+
+func (e *AlertStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = AlertStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid AlertStatus", str)
+	}
+	return nil
+}
+
+func (e AlertStatus) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *AlertStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e AlertStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // Which part of the graph an analysis runs on.
@@ -384,6 +489,69 @@ func (e *CentralityAlgorithm) UnmarshalJSON(b []byte) error {
 }
 
 func (e CentralityAlgorithm) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Why an alert was closed.
+type CloseReason string
+
+const (
+	CloseReasonFalsePositive CloseReason = "FALSE_POSITIVE"
+	CloseReasonNotSuspicious CloseReason = "NOT_SUSPICIOUS"
+	// A suspicious-activity or suspicious-matter report was filed.
+	CloseReasonReported  CloseReason = "REPORTED"
+	CloseReasonDuplicate CloseReason = "DUPLICATE"
+	CloseReasonOther     CloseReason = "OTHER"
+)
+
+var AllCloseReason = []CloseReason{
+	CloseReasonFalsePositive,
+	CloseReasonNotSuspicious,
+	CloseReasonReported,
+	CloseReasonDuplicate,
+	CloseReasonOther,
+}
+
+func (e CloseReason) IsValid() bool {
+	switch e {
+	case CloseReasonFalsePositive, CloseReasonNotSuspicious, CloseReasonReported, CloseReasonDuplicate, CloseReasonOther:
+		return true
+	}
+	return false
+}
+
+func (e CloseReason) String() string {
+	return string(e)
+}
+
+func (e *CloseReason) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CloseReason(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CloseReason", str)
+	}
+	return nil
+}
+
+func (e CloseReason) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CloseReason) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CloseReason) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
