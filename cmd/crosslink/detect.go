@@ -88,10 +88,10 @@ func runDetect(ctx context.Context, args []string, getenv func(string) string, s
 // printDetection prints one run's figures and its rules as tables.
 func printDetection(w io.Writer, rep graph.DetectReport) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "detection\ttransactions\taccounts\tsignals\tsubjects\talerts\tcreated\tupdated\tdeleted\tread s\tfacts s\trules s\twrite s\ttotal s\t")
-	fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t\n", rep.Mode, rep.Transactions, rep.Accounts,
-		rep.Signals, rep.Subjects, rep.Alerts, rep.Created, rep.Updated, rep.Deleted, rep.Read.Seconds(), rep.Facts.Seconds(),
-		rep.Engine.Seconds(), rep.Write.Seconds(), rep.Total.Seconds())
+	fmt.Fprintln(tw, "detection\ttransactions\taccounts\tsignals\tsubjects\talerting\talerts new\talerts updated\tcreated\tupdated\tdeleted\tread s\tfacts s\trules s\twrite s\ttotal s\t")
+	fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t\n", rep.Mode, rep.Transactions, rep.Accounts,
+		rep.Signals, rep.Subjects, rep.Alerts, rep.AlertStats.Created, rep.AlertStats.Updated, rep.Created, rep.Updated, rep.Deleted,
+		rep.Read.Seconds(), rep.Facts.Seconds(), rep.Engine.Seconds(), rep.Write.Seconds(), rep.Total.Seconds())
 	tw.Flush()
 	if len(rep.Rules) == 0 {
 		return
@@ -110,7 +110,8 @@ func printDetection(w io.Writer, rep graph.DetectReport) {
 
 func logDetection(log *slog.Logger, rep graph.DetectReport) {
 	log.Info("detected", "run", rep.RunID, "mode", rep.Mode, "transactions", rep.Transactions, "accounts", rep.Accounts,
-		"signals", rep.Signals, "subjects", rep.Subjects, "alerts", rep.Alerts, "created", rep.Created, "updated", rep.Updated,
+		"signals", rep.Signals, "subjects", rep.Subjects, "alerts", rep.Alerts, "alerts_created", rep.AlertStats.Created,
+		"alerts_updated", rep.AlertStats.Updated, "created", rep.Created, "updated", rep.Updated,
 		"deleted", rep.Deleted, "read_ms", rep.Read.Milliseconds(), "facts_ms", rep.Facts.Milliseconds(),
 		"engine_ms", rep.Engine.Milliseconds(), "write_ms", rep.Write.Milliseconds(), "duration_ms", rep.Total.Milliseconds())
 	for _, e := range rep.Errors {
