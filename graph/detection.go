@@ -513,6 +513,43 @@ RETURN DISTINCT CASE WHEN m:Transaction THEN COLLECT { MATCH (a)-[:SENT]->(m) RE
 	return slices.Compact(out), nil
 }
 
+// detectSiblings adds to ids (and to near, at distance dist) the nodes that make one subject
+// with them: the accounts a party holds, an account's holders, and their other accounts. Rules
+// look at a customer's payments from all their accounts, so reading one account means reading
+// them all. It returns ids with the additions, sorted.
+func (s *Store) detectSiblings(ctx context.Context, ids []string, near map[string]int, dist int) ([]string, error) {
+	out := slices.Clone(ids)
+	for start := 0; start < len(ids); start += detectReadPage {
+		batch := ids[start:min(start+detectReadPage, len(ids))]
+		res, err := s.read(ctx, "read the accounts of the same holders", func(tx neo4j.ManagedTransaction) (any, error) {
+			return collectRecords(ctx, tx, `UNWIND $ids AS id
+MATCH (n:Entity {id: id})
+CALL (n) {
+  MATCH (n)-[:HOLDS]->(a) RETURN a.id AS x
+  UNION
+  MATCH (h)-[:HOLDS]->(n) RETURN h.id AS x
+  UNION
+  MATCH (h)-[:HOLDS]->(n) MATCH (h)-[:HOLDS]->(a) RETURN a.id AS x
+}
+RETURN DISTINCT x LIMIT $cap`, map[string]any{"ids": batch, "cap": detectMaxIncremental + 1})
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range res.([]*neo4j.Record) {
+			v, _ := r.Get("x")
+			if id := asString(v); id != "" {
+				if _, ok := near[id]; !ok {
+					near[id] = dist
+					out = append(out, id)
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
 // readIncremental reads the neighbourhood of the touched nodes: the nodes within
 // detectNeighbourhoodHops transaction hops (in either direction), their transactions, and the
 // subjects to rewrite (those within one hop). Nil input and rewrite mean the neighbourhood is
@@ -525,6 +562,9 @@ func (s *Store) readIncremental(ctx context.Context, touched []string) (detect.I
 	}
 	for _, id := range frontier {
 		near[id] = 0
+	}
+	if frontier, err = s.detectSiblings(ctx, frontier, near, 0); err != nil {
+		return detect.Input{}, nil, err
 	}
 	for hop := 1; hop <= detectNeighbourhoodHops && len(frontier) > 0; hop++ {
 		var next []string
@@ -551,7 +591,12 @@ RETURN DISTINCT m.id AS id LIMIT $cap`, map[string]any{"ids": batch, "cap": dete
 			}
 		}
 		slices.Sort(next)
-		frontier = next
+		if frontier, err = s.detectSiblings(ctx, next, near, hop); err != nil {
+			return detect.Input{}, nil, err
+		}
+		if len(near) > detectMaxIncremental {
+			return detect.Input{}, nil, nil
+		}
 	}
 	ids := keysOf(near)
 	in, err := s.readDetectInput(ctx, ids)
