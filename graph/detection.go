@@ -49,10 +49,12 @@ type DetectOptions struct {
 	// Config is the detection configuration (nil: detect.Default()).
 	Config *detect.Config
 	// Touched, when not empty, makes the run incremental: the node ids that new data wrote
-	// (accounts, parties, merchants). The run reads the transactions within
-	// detectNeighbourhoodHops transaction hops of them, rewrites the signals of the subjects
-	// within one hop (whose patterns lie wholly inside what was read), and adds signals it finds
-	// for the others without removing any of theirs. Nil runs over the whole graph.
+	// (accounts, parties, merchants, identifiers, reports). The run reads the transactions
+	// within detectNeighbourhoodHops transaction hops of them (and of the payment ends their
+	// identifiers and reports reach), rewrites the signals of the touched subjects (every
+	// pattern through them lies inside what was read), and adds or updates the signals it finds
+	// for the others without removing any of theirs: new data can only take a signal away from
+	// a subject whose own payments it changed. Nil runs over the whole graph.
 	Touched []string
 	// By names who started the run (a user, "load", "serve").
 	By string
@@ -131,9 +133,9 @@ func (s *Store) detect(ctx context.Context, o DetectOptions) (DetectReport, erro
 	stage("read transactions")
 	t0 := time.Now()
 	var in detect.Input
-	var rewrite map[string]bool // incremental: subjects whose signals are rewritten
+	var rewrite, complete map[string]bool // incremental: subjects whose signals are rewritten, and those seen whole
 	if rep.Mode == DetectIncremental {
-		in, rewrite, err = s.readIncremental(ctx, o.Touched)
+		in, rewrite, complete, err = s.readIncremental(ctx, o.Touched)
 		if err != nil {
 			return rep, err
 		}
@@ -168,8 +170,9 @@ func (s *Store) detect(ctx context.Context, o DetectOptions) (DetectReport, erro
 		}
 	} else {
 		// Communities are a whole-graph matter: incremental runs leave the network rules'
-		// signals as the last full run stored them.
-		dopts.Rules = []string{}
+		// signals as the last full run stored them. Subjects seen in part (the counterparties at
+		// the edge of what was read) would get partial signals: only those seen whole count.
+		dopts.Rules, dopts.Subjects = []string{}, complete
 		for _, r := range o.Config.RuleList() {
 			if r.Family != detect.FamilyNetwork {
 				dopts.Rules = append(dopts.Rules, r.Name)
@@ -552,19 +555,20 @@ RETURN DISTINCT x LIMIT $cap`, map[string]any{"ids": batch, "cap": detectMaxIncr
 
 // readIncremental reads the neighbourhood of the touched nodes: the nodes within
 // detectNeighbourhoodHops transaction hops (in either direction), their transactions, and the
-// subjects to rewrite (those within one hop). Nil input and rewrite mean the neighbourhood is
+// subjects to rewrite (the touched ones) and those whose payments were all read (every
+// subject met; the counterparties beyond are seen in part). Nil input and rewrite mean the neighbourhood is
 // too large, and the caller runs over the whole graph.
-func (s *Store) readIncremental(ctx context.Context, touched []string) (detect.Input, map[string]bool, error) {
+func (s *Store) readIncremental(ctx context.Context, touched []string) (in detect.Input, rewrite, complete map[string]bool, err error) {
 	near := map[string]int{}
 	frontier, err := s.detectExpand(ctx, touched)
 	if err != nil {
-		return detect.Input{}, nil, err
+		return detect.Input{}, nil, nil, err
 	}
 	for _, id := range frontier {
 		near[id] = 0
 	}
 	if frontier, err = s.detectSiblings(ctx, frontier, near, 0); err != nil {
-		return detect.Input{}, nil, err
+		return detect.Input{}, nil, nil, err
 	}
 	for hop := 1; hop <= detectNeighbourhoodHops && len(frontier) > 0; hop++ {
 		var next []string
@@ -577,7 +581,7 @@ WHERE NOT m:Merchant
 RETURN DISTINCT m.id AS id LIMIT $cap`, map[string]any{"ids": batch, "cap": detectMaxIncremental + 1})
 			})
 			if err != nil {
-				return detect.Input{}, nil, err
+				return detect.Input{}, nil, nil, err
 			}
 			for _, r := range res.([]*neo4j.Record) {
 				id, _ := r.Get("id")
@@ -587,33 +591,34 @@ RETURN DISTINCT m.id AS id LIMIT $cap`, map[string]any{"ids": batch, "cap": dete
 				}
 			}
 			if len(near) > detectMaxIncremental {
-				return detect.Input{}, nil, nil
+				return detect.Input{}, nil, nil, nil
 			}
 		}
 		slices.Sort(next)
 		if frontier, err = s.detectSiblings(ctx, next, near, hop); err != nil {
-			return detect.Input{}, nil, err
+			return detect.Input{}, nil, nil, err
 		}
 		if len(near) > detectMaxIncremental {
-			return detect.Input{}, nil, nil
+			return detect.Input{}, nil, nil, nil
 		}
 	}
 	ids := keysOf(near)
-	in, err := s.readDetectInput(ctx, ids)
+	in, err = s.readDetectInput(ctx, ids)
 	if err != nil {
-		return in, nil, err
+		return in, nil, nil, err
 	}
 	if len(in.Txs) > detectMaxIncremental {
-		return detect.Input{}, nil, nil
+		return detect.Input{}, nil, nil, nil
 	}
 	x := detect.NewIndex(detect.Input{Accounts: in.Accounts}, detect.Default())
-	rewrite := map[string]bool{}
+	rewrite, complete = map[string]bool{}, map[string]bool{}
 	for id, d := range near {
-		if d <= 1 {
+		complete[x.Subject(id)] = true
+		if d == 0 {
 			rewrite[x.Subject(id)] = true
 		}
 	}
-	return in, rewrite, nil
+	return in, rewrite, complete, nil
 }
 
 func keysOf[V any](m map[string]V) []string {
