@@ -45,6 +45,10 @@ func (r *alertResolver) History(ctx context.Context, obj *graph.AlertView) ([]gr
 	return nonNilSlice(events), err
 }
 
+func (r *caseResolver) Status(ctx context.Context, obj *graph.CaseView) (generated.CaseStatus, error) {
+	return generated.CaseStatus(obj.Status), nil
+}
+
 func (r *caseResolver) Entities(ctx context.Context, obj *graph.CaseView) ([]*graph.NodeView, error) {
 	return loadNodes(ctx, obj.Entities)
 }
@@ -77,8 +81,13 @@ func (r *mutationResolver) CreateCase(ctx context.Context, title string, descrip
 	return r.store.CreateCase(ctx, callerName(ctx), title, deref(description))
 }
 
-func (r *mutationResolver) UpdateCase(ctx context.Context, id string, title *string, description *string, status *string) (graph.CaseView, error) {
-	return r.store.UpdateCase(ctx, id, callerName(ctx), graph.CaseChange{Title: title, Description: description, Status: status})
+func (r *mutationResolver) UpdateCase(ctx context.Context, id string, title *string, description *string, status *generated.CaseStatus) (graph.CaseView, error) {
+	c := graph.CaseChange{Title: title, Description: description}
+	if status != nil {
+		st := string(*status)
+		c.Status = &st
+	}
+	return r.store.UpdateCase(ctx, id, callerName(ctx), c)
 }
 
 func (r *mutationResolver) AddToCase(ctx context.Context, id string, entityIds []string, alertIds []string) (graph.CaseView, error) {
@@ -118,8 +127,8 @@ func (r *queryResolver) Alert(ctx context.Context, id string) (graph.AlertView, 
 	return a, err
 }
 
-func (r *queryResolver) Cases(ctx context.Context, status *string, first *int, after *string) (generated.CaseConnection, error) {
-	cs, end, next, err := r.store.Cases(ctx, deref(status), intOr(first, 20), deref(after))
+func (r *queryResolver) Cases(ctx context.Context, status *generated.CaseStatus, first *int, after *string) (generated.CaseConnection, error) {
+	cs, end, next, err := r.store.Cases(ctx, string(deref(status)), intOr(first, 20), deref(after))
 	if err != nil {
 		return generated.CaseConnection{}, err
 	}

@@ -116,6 +116,17 @@ func TestDetectionOverHTTP(t *testing.T) {
 		t.Fatalf("signals page: %s %+v", res.Data, res.Errors)
 	}
 
+	// Risk badges for many nodes at once read the risk scores in one batch.
+	before := a.srv.RiskBatches()
+	_, res = a.as(t, graph.RoleAnalyst, `query($ids: [ID!]!) { nodes(ids: $ids) { id risk { risk } } n1: node(id: "`+ids["b1"]+`") { risk { risk } } }`,
+		map[string]any{"ids": []string{ids["f"], ids["b1"], ids["b2"], ids["b3"], ids["b4"]}})
+	if len(res.Errors) > 0 || strings.Count(string(res.Data), `"risk":{`) != 6 {
+		t.Fatalf("risk badges: %s %+v", res.Data, res.Errors)
+	}
+	if got := a.srv.RiskBatches() - before; got != 1 {
+		t.Errorf("risk scores of 6 nodes read in %d batches, want 1", got)
+	}
+
 	// The alert raised for the facilitator, worked through: assigned, put in a case with a note
 	// and a saved view, closed with a reason; every step in the histories.
 	_, res = a.as(t, graph.RoleAnalyst, `query($s: ID!) { alerts(filter: {subject: $s, statuses: [NEW]}) { nodes { id status risk rules riskScore { risk } subject { id } } } }`,
@@ -150,7 +161,7 @@ func TestDetectionOverHTTP(t *testing.T) {
 		!strings.Contains(string(res.Data), `"action":"CLOSED"`) || !strings.Contains(string(res.Data), `"layout":"{\"zoom\":1}"`) {
 		t.Fatalf("case work: %s %+v", res.Data, res.Errors)
 	}
-	_, res = a.as(t, graph.RoleAnalyst, `query($c: ID!) { case(id: $c) { title status createdBy history { action by } } cases(status: "OPEN", first: 200) { nodes { id } } }`,
+	_, res = a.as(t, graph.RoleAnalyst, `query($c: ID!) { case(id: $c) { title status createdBy history { action by } } cases(status: OPEN, first: 200) { nodes { id } } }`,
 		map[string]any{"c": cs.C.ID})
 	if len(res.Errors) > 0 || strings.Count(string(res.Data), `"action"`) != 4 || !strings.Contains(string(res.Data), cs.C.ID) {
 		t.Fatalf("case and its history: %s %+v", res.Data, res.Errors)

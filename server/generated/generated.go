@@ -425,7 +425,7 @@ type ComplexityRoot struct {
 		StartDetection         func(childComplexity int) int
 		StartResolution        func(childComplexity int, full *bool) int
 		UpdateAlert            func(childComplexity int, id string, input AlertUpdate) int
-		UpdateCase             func(childComplexity int, id string, title *string, description *string, status *string) int
+		UpdateCase             func(childComplexity int, id string, title *string, description *string, status *CaseStatus) int
 	}
 
 	Neighbourhood struct {
@@ -482,7 +482,7 @@ type ComplexityRoot struct {
 		Alerts         func(childComplexity int, filter *AlertFilter, first *int, after *string) int
 		AuditLog       func(childComplexity int, filter *AuditFilter, first *int, after *string) int
 		Case           func(childComplexity int, id string) int
-		Cases          func(childComplexity int, status *string, first *int, after *string) int
+		Cases          func(childComplexity int, status *CaseStatus, first *int, after *string) int
 		Centrality     func(childComplexity int, input CentralityInput) int
 		Communities    func(childComplexity int, input CommunityInput) int
 		CommunityRun   func(childComplexity int, id string, top *int, membersPerCommunity *int) int
@@ -710,6 +710,8 @@ type AuditEntryResolver interface {
 	ErrorCode(ctx context.Context, obj *graph.AuditEntry) (*string, error)
 }
 type CaseResolver interface {
+	Status(ctx context.Context, obj *graph.CaseView) (CaseStatus, error)
+
 	Entities(ctx context.Context, obj *graph.CaseView) ([]*graph.NodeView, error)
 	Alerts(ctx context.Context, obj *graph.CaseView) ([]graph.AlertView, error)
 }
@@ -797,7 +799,7 @@ type MutationResolver interface {
 	DeleteCommunityRun(ctx context.Context, id string) (bool, error)
 	UpdateAlert(ctx context.Context, id string, input AlertUpdate) (graph.AlertView, error)
 	CreateCase(ctx context.Context, title string, description *string) (graph.CaseView, error)
-	UpdateCase(ctx context.Context, id string, title *string, description *string, status *string) (graph.CaseView, error)
+	UpdateCase(ctx context.Context, id string, title *string, description *string, status *CaseStatus) (graph.CaseView, error)
 	AddToCase(ctx context.Context, id string, entityIds []string, alertIds []string) (graph.CaseView, error)
 	RemoveFromCase(ctx context.Context, id string, entityIds []string, alertIds []string) (graph.CaseView, error)
 	AddCaseNote(ctx context.Context, id string, text string) (graph.CaseView, error)
@@ -840,7 +842,7 @@ type QueryResolver interface {
 	Jobs(ctx context.Context, first *int, after *string) (JobConnection, error)
 	Alerts(ctx context.Context, filter *AlertFilter, first *int, after *string) (AlertConnection, error)
 	Alert(ctx context.Context, id string) (graph.AlertView, error)
-	Cases(ctx context.Context, status *string, first *int, after *string) (CaseConnection, error)
+	Cases(ctx context.Context, status *CaseStatus, first *int, after *string) (CaseConnection, error)
 	Case(ctx context.Context, id string) (graph.CaseView, error)
 	Signals(ctx context.Context, subject *string, rule *string, family *SignalFamily, first *int, after *string) (SignalConnection, error)
 	Signal(ctx context.Context, id string) (graph.SignalView, error)
@@ -2518,7 +2520,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.UpdateCase(childComplexity, args["id"].(string), args["title"].(*string), args["description"].(*string), args["status"].(*string)), true
+		return e.ComplexityRoot.Mutation.UpdateCase(childComplexity, args["id"].(string), args["title"].(*string), args["description"].(*string), args["status"].(*CaseStatus)), true
 
 	case "Neighbourhood.edges":
 		if e.ComplexityRoot.Neighbourhood.Edges == nil {
@@ -2771,7 +2773,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Cases(childComplexity, args["status"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Cases(childComplexity, args["status"].(*CaseStatus), args["first"].(*int), args["after"].(*string)), true
 	case "Query.centrality":
 		if e.ComplexityRoot.Query.Centrality == nil {
 			break
@@ -4281,6 +4283,12 @@ type SavedView {
   filters: String
 }
 
+"Whether a case is being worked on."
+enum CaseStatus {
+  OPEN
+  CLOSED
+}
+
 "One entry of a case's history."
 type CaseEvent {
   at: Time!
@@ -4295,8 +4303,7 @@ type Case {
   id: ID!
   title: String!
   description: String
-  "OPEN or CLOSED."
-  status: String!
+  status: CaseStatus!
   createdBy: String!
   createdAt: Time!
   updatedAt: Time!
@@ -4328,7 +4335,7 @@ extend type Query {
   "An alert with its history."
   alert(id: ID!): Alert!
   "Cases, most recently changed first: OPEN, CLOSED or all."
-  cases(status: String, first: Int = 20, after: String): CaseConnection!
+  cases(status: CaseStatus, first: Int = 20, after: String): CaseConnection!
   "A case with everything it holds."
   case(id: ID!): Case!
 }
@@ -4339,7 +4346,7 @@ extend type Mutation {
   "Opens a case."
   createCase(title: String!, description: String): Case!
   "Changes a case's title, description or status (OPEN, CLOSED)."
-  updateCase(id: ID!, title: String, description: String, status: String): Case!
+  updateCase(id: ID!, title: String, description: String, status: CaseStatus): Case!
   "Adds entities and alerts to a case (each once); a NEW alert goes IN_REVIEW."
   addToCase(id: ID!, entityIds: [ID!] = [], alertIds: [ID!] = []): Case!
   "Takes entities and alerts out of a case."
@@ -6811,8 +6818,8 @@ func (ec *executionContext) field_Mutation_updateCase_args(ctx context.Context, 
 	}
 	args["description"] = arg2
 	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "status",
-		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
+		func(ctx context.Context, v any) (*CaseStatus, error) {
+			return ec.unmarshalOCaseStatus2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐCaseStatus(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6949,8 +6956,8 @@ func (ec *executionContext) field_Query_cases_args(ctx context.Context, rawArgs 
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "status",
-		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
+		func(ctx context.Context, v any) (*CaseStatus, error) {
+			return ec.unmarshalOCaseStatus2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐCaseStatus(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9025,18 +9032,18 @@ func (ec *executionContext) _Case_status(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Case_status(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
+			return ec.Resolvers.Case().Status(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v CaseStatus) graphql.Marshaler {
+			return ec.marshalNCaseStatus2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐCaseStatus(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Case_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Case", field, false, false, errors.New("field of type String does not have child fields"))
+	return graphql.NewScalarFieldContext("Case", field, true, true, errors.New("field of type CaseStatus does not have child fields"))
 }
 
 func (ec *executionContext) _Case_createdBy(ctx context.Context, field graphql.CollectedField, obj *graph.CaseView) (ret graphql.Marshaler) {
@@ -13509,7 +13516,7 @@ func (ec *executionContext) _Mutation_updateCase(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateCase(ctx, fc.Args["id"].(string), fc.Args["title"].(*string), fc.Args["description"].(*string), fc.Args["status"].(*string))
+			return ec.Resolvers.Mutation().UpdateCase(ctx, fc.Args["id"].(string), fc.Args["title"].(*string), fc.Args["description"].(*string), fc.Args["status"].(*CaseStatus))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v graph.CaseView) graphql.Marshaler {
@@ -15458,7 +15465,7 @@ func (ec *executionContext) _Query_cases(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Cases(ctx, fc.Args["status"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Cases(ctx, fc.Args["status"].(*CaseStatus), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v CaseConnection) graphql.Marshaler {
@@ -22256,10 +22263,43 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
-			out.Values[i] = ec._Case_status(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Case_status(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
 			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "createdBy":
 			out.Values[i] = ec._Case_createdBy(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -29365,6 +29405,16 @@ func (ec *executionContext) marshalNCaseNote2ᚕgithubᚗcomᚋcrosslinkᚋcross
 	return ret
 }
 
+func (ec *executionContext) unmarshalNCaseStatus2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐCaseStatus(ctx context.Context, v any) (CaseStatus, error) {
+	var res CaseStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCaseStatus2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐCaseStatus(ctx context.Context, sel ast.SelectionSet, v CaseStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNCentralityAlgorithm2githubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐCentralityAlgorithm(ctx context.Context, v any) (CentralityAlgorithm, error) {
 	var res CentralityAlgorithm
 	err := res.UnmarshalGQL(v)
@@ -30709,6 +30759,22 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOCaseStatus2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐCaseStatus(ctx context.Context, v any) (*CaseStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(CaseStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCaseStatus2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋserverᚋgeneratedᚐCaseStatus(ctx context.Context, sel ast.SelectionSet, v *CaseStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOCentralityResult2ᚖgithubᚗcomᚋcrosslinkᚋcrosslinkᚋgraphᚐCentralityResult(ctx context.Context, sel ast.SelectionSet, v *graph.CentralityResult) graphql.Marshaler {

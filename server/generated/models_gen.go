@@ -436,6 +436,62 @@ func (e AnalysisScopeKind) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Whether a case is being worked on.
+type CaseStatus string
+
+const (
+	CaseStatusOpen   CaseStatus = "OPEN"
+	CaseStatusClosed CaseStatus = "CLOSED"
+)
+
+var AllCaseStatus = []CaseStatus{
+	CaseStatusOpen,
+	CaseStatusClosed,
+}
+
+func (e CaseStatus) IsValid() bool {
+	switch e {
+	case CaseStatusOpen, CaseStatusClosed:
+		return true
+	}
+	return false
+}
+
+func (e CaseStatus) String() string {
+	return string(e)
+}
+
+func (e *CaseStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CaseStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CaseStatus", str)
+	}
+	return nil
+}
+
+func (e CaseStatus) MarshalGQL(w io.Writer) {
+	fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CaseStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CaseStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // Centrality algorithms (Neo4j GDS).
 type CentralityAlgorithm string
 
