@@ -400,23 +400,13 @@ var detectTouchLabels = map[Label]bool{
 
 // Add records the nodes of one written batch.
 func (t *DetectTouched) Add(b Batch) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.full {
-		return
-	}
-	if t.ids == nil {
-		t.ids = map[string]bool{}
-	}
+	ids := make([]string, 0, len(b.Nodes))
 	for _, n := range b.Nodes {
 		if detectTouchLabels[n.Label] {
-			t.ids[n.ID] = true
+			ids = append(ids, n.ID)
 		}
 	}
-	if len(t.ids) > detectMaxTouched {
-		// A load this large changes most of the graph: a full run costs no more.
-		t.full, t.ids = true, nil
-	}
+	t.AddIDs(ids...)
 }
 
 // IDs returns the touched node ids, sorted; full is true when so many were touched that a full
@@ -458,21 +448,11 @@ func (t *DetectTouched) Merge(o *DetectTouched) {
 		return
 	}
 	ids, full := o.IDs()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if full || t.full {
-		t.full, t.ids = true, nil
+	if full {
+		t.MarkFull()
 		return
 	}
-	if t.ids == nil {
-		t.ids = map[string]bool{}
-	}
-	for _, id := range ids {
-		t.ids[id] = true
-	}
-	if len(t.ids) > detectMaxTouched {
-		t.full, t.ids = true, nil
-	}
+	t.AddIDs(ids...)
 }
 
 // Take returns what IDs returns and empties t.

@@ -1,30 +1,18 @@
 package evaluate
 
 import (
-	"encoding/json"
-	"fmt"
-	"os"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/crosslink/crosslink/graph"
+	resevaluate "github.com/crosslink/crosslink/graph/resolve/evaluate"
 	"github.com/crosslink/crosslink/loaders/demo"
 )
 
-// DemoTruth reads a demo world's ground_truth.json.
-func DemoTruth(path string) (*demo.GroundTruth, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("demo truth: %w", err)
-	}
-	var g demo.GroundTruth
-	if err := json.Unmarshal(b, &g); err != nil {
-		return nil, fmt.Errorf("demo truth %s: %w", path, err)
-	}
-	return &g, nil
-}
+// DemoTruth reads a demo world's ground_truth.json (resolution's evaluation reads it the same).
+func DemoTruth(path string) (*demo.GroundTruth, error) { return resevaluate.DemoTruth(path) }
 
 // DemoSignal is what the evaluation needs of a stored signal.
 type DemoSignal struct {
