@@ -118,16 +118,20 @@ func scoreSignals(subj string, sigs []Signal, rules map[string]Rule, sc Scoring)
 		}
 	}
 	score := Score{Subject: subj, Signals: len(sigs)}
-	keep := 1.0
 	for _, c := range byRule {
 		c.Contribution = math.Round(c.Weight*c.Strength*1e4) / 1e4
-		keep *= 1 - c.Contribution
 		score.Breakdown = append(score.Breakdown, *c)
 	}
-	score.Risk = math.Round((1-keep)*1e4) / 1e4
 	slices.SortFunc(score.Breakdown, func(a, b Contribution) int {
 		return cmp.Or(cmp.Compare(b.Contribution, a.Contribution), cmp.Compare(a.Rule, b.Rule))
 	})
+	// Multiplied in the breakdown's order, not the map's: floating-point products depend on
+	// the order, and the same signals must give the same score in every run.
+	keep := 1.0
+	for _, c := range score.Breakdown {
+		keep *= 1 - c.Contribution
+	}
+	score.Risk = math.Round((1-keep)*1e4) / 1e4
 	score.Alert, score.AlertReason = decideAlert(score, sc)
 	return score
 }
