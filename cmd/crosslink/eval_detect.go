@@ -110,23 +110,23 @@ func evalDetectDemo(ctx context.Context, c *common, path string) (evaluate.DemoR
 func printEvalDetect(w io.Writer, rep evalDetectReport) {
 	fmt.Fprintln(w, "### AMLSim (account level, against isFraud)")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| set | rules | transactions | fraud accounts | best F1 at strength | precision | recall | F1 | flagged | alerts P / R | seconds |")
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+	fmt.Fprintln(w, "| set | config | rules | transactions | fraud accounts | recall ceiling | best F1 at strength | precision | recall | F1 | flagged | alerts P / R | seconds |")
+	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
 	for _, r := range rep.AMLSim {
-		fmt.Fprintf(w, "| %s | %s | %d | %d | %.1f | %.3f | %.3f | %.3f | %d | %.3f / %.3f | %.1f |\n", r.Set, r.Rules, r.Transactions, r.Fraud,
-			r.Best.Threshold, r.Best.Precision, r.Best.Recall, r.Best.F1, r.Best.Flagged, r.Alerts.Precision, r.Alerts.Recall, r.Duration.Seconds())
+		fmt.Fprintf(w, "| %s | %s | %s | %d | %d | %.3f | %.1f | %.3f | %.3f | %.3f | %d | %.3f / %.3f | %.1f |\n", r.Set, r.Config, r.Rules, r.Transactions, r.Fraud,
+			r.Ceiling, r.Best.Threshold, r.Best.Precision, r.Best.Recall, r.Best.F1, r.Best.Flagged, r.Alerts.Precision, r.Alerts.Recall, r.Duration.Seconds())
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Precision / recall over the signal strength:")
 	fmt.Fprintln(w)
-	head := []string{"set"}
+	head := []string{"set (config: rules)"}
 	for _, t := range evaluate.Thresholds {
 		head = append(head, fmt.Sprintf("≥ %.1f", t))
 	}
 	fmt.Fprintln(w, "| "+strings.Join(head, " | ")+" |")
 	fmt.Fprintln(w, "|---"+strings.Repeat("|---:", len(evaluate.Thresholds))+"|")
 	for _, r := range rep.AMLSim {
-		cells := []string{r.Set}
+		cells := []string{r.Set + " (" + r.Config + ": " + r.Rules + ")"}
 		for _, p := range r.Curve {
 			cells = append(cells, fmt.Sprintf("%.2f / %.2f", p.Precision, p.Recall))
 		}

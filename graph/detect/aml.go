@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -122,9 +123,14 @@ type LayeringRule struct {
 	// MaxHops bounds the search.
 	MaxHops int `yaml:"maxHops"`
 	// MaxHopDelay bounds the time between a hop and the next.
-	MaxHopDelay    Duration `yaml:"maxHopDelay"`
-	MinAmountRatio float64  `yaml:"minAmountRatio"`
-	MaxAmountRatio float64  `yaml:"maxAmountRatio"`
+	MaxHopDelay Duration `yaml:"maxHopDelay"`
+	// TimeOrdered requires each hop at or after the one before (money moves on after it
+	// arrived). False allows any order, with MaxHopDelay bounding the time between neighbouring
+	// hops either way: AMLSim's 20K sets plant chains whose hops are not time-ordered, which a
+	// bank's own records would not show.
+	TimeOrdered    bool    `yaml:"timeOrdered"`
+	MinAmountRatio float64 `yaml:"minAmountRatio"`
+	MaxAmountRatio float64 `yaml:"maxAmountRatio"`
 	// Budget bounds the search steps from one payment.
 	Budget int `yaml:"budget"`
 }
@@ -418,74 +424,135 @@ func amountOK(x *Index, prev, next int32, lo, hi float64) bool {
 	return r >= lo && r <= hi
 }
 
-// runCycles searches, from each account, the cycles that come back to it through accounts
-// numbered higher (so that each cycle is found once, from its lowest member).
+// byAmount holds each subject's outgoing moving payments sorted by their euro amount, so that a
+// search for the next hop of a chain looks only at the payments within the amount ratios of the
+// previous one (a binary search) instead of all of them. Payments without a euro amount (no
+// rate for their currency) are kept apart and scanned whole.
+type byAmount struct {
+	x      *Index
+	eur    [][]int32 // by subject: payments with a euro amount, smallest first
+	noRate [][]int32 // by subject: payments without one
+}
+
+func newByAmount(x *Index) *byAmount {
+	b := &byAmount{x: x, eur: make([][]int32, len(x.SNodes)), noRate: make([][]int32, len(x.SNodes))}
+	for v, out := range x.SOut {
+		for _, t := range out {
+			switch {
+			case !x.moving(t):
+			case x.HasEUR(t):
+				b.eur[v] = append(b.eur[v], t)
+			default:
+				b.noRate[v] = append(b.noRate[v], t)
+			}
+		}
+		slices.SortStableFunc(b.eur[v], func(p, q int32) int { return cmp.Compare(x.EUR[p], x.EUR[q]) })
+	}
+	return b
+}
+
+// next returns v's moving payments that may be within [lo, hi] times prev's amount: every one
+// that amountOK accepts, and a few more at the edges (callers check amountOK). With a constant
+// rate per currency, the ratio of two euro amounts is the ratio of the amounts.
+func (b *byAmount) next(v, prev int32, lo, hi float64) []int32 {
+	x := b.x
+	if !x.HasEUR(prev) {
+		return b.noRate[v] // only a payment in prev's currency, which has no rate either, can follow
+	}
+	list := b.eur[v]
+	e := x.EUR[prev]
+	from, _ := slices.BinarySearchFunc(list, e*lo*(1-1e-9), func(t int32, a float64) int { return cmp.Compare(x.EUR[t], a) })
+	to, _ := slices.BinarySearchFunc(list[from:], e*hi*(1+1e-9), func(t int32, a float64) int {
+		if x.EUR[t] <= a {
+			return -1
+		}
+		return 1
+	})
+	return list[from : from+to]
+}
+
+// runCycles searches, from each account, the cycles whose own order starts there: each hop at
+// or after the previous (TimeOrdered) and within the amount ratios of it. A cycle whose
+// rotations all pass (one amount, no time order) is found from each of its members and reported
+// once: cycles are named by their members in order from the smallest id (cycleKey).
+//
+// The search from one start stops after Budget steps; past MaxPerStart cycles it only counts.
+// Both cuts are in the signals' facts (cyclesSkipped, budgetExhausted), so an analyst knows the
+// list is partial.
 func runCycles(x *Index, emit func(Signal)) {
 	c := x.Cfg.Rules.Cycle
+	ba := newByAmount(x)
 	path := make([]int32, 0, c.MaxLength) // transactions
-	onPath := map[int32]bool{}
+	onPath := make([]bool, len(x.SNodes))
+	seen := map[string]bool{} // cycle keys reported or counted
+	// tried[d] holds the (next account, amount) pairs tried at depth d: repeats of the same
+	// transfer add nothing.
+	tried := make([][][2]int64, c.MaxLength+1)
 	for s := range x.SNodes {
 		start := int32(s)
-		found, steps := 0, 0
-		seenCycle := map[string]bool{}
+		steps, skipped := 0, 0
+		var cycles [][]int32
+		var keys []string
 		var walk func(v int32)
 		walk = func(v int32) {
-			if found >= c.MaxPerStart || steps >= c.Budget {
-				return
-			}
 			last := path[len(path)-1]
-			// One payment per next account and amount: repeats of the same transfer add nothing.
-			tried := map[[2]int64]bool{}
-			for _, t := range x.SOut[v] {
+			d := len(path)
+			tried[d] = tried[d][:0]
+			for _, t := range ba.next(v, last, c.MinAmountRatio, c.MaxAmountRatio) {
 				steps++
 				if steps >= c.Budget {
 					return
 				}
 				w := x.STo[t]
-				if !x.moving(t) || (w != start && (w < start || onPath[w])) {
+				if onPath[w] || !amountOK(x, last, t, c.MinAmountRatio, c.MaxAmountRatio) ||
+					(c.TimeOrdered && x.Txs[t].At.Before(x.Txs[last].At)) || !withinWindow(x, path, t, c.Window.D()) {
 					continue
 				}
 				k := [2]int64{int64(w), x.Txs[t].Amount}
-				if tried[k] {
+				if slices.Contains(tried[d], k) {
 					continue
 				}
-				if !amountOK(x, last, t, c.MinAmountRatio, c.MaxAmountRatio) {
-					continue
-				}
-				if c.TimeOrdered && x.Txs[t].At.Before(x.Txs[last].At) {
-					continue
-				}
-				if !withinWindow(x, path, t, c.Window.D()) {
-					continue
-				}
-				tried[k] = true
+				tried[d] = append(tried[d], k)
 				path = append(path, t)
 				if w == start {
-					if len(path) >= c.MinLength && len(path) >= 2 {
-						if key := cycleKey(x, path); !seenCycle[key] {
-							seenCycle[key] = true
-							found++
-							emitCycle(x, emit, path, key)
+					if len(path) >= c.MinLength {
+						if key := cycleKey(x, path); !seen[key] {
+							seen[key] = true
+							if len(cycles) < c.MaxPerStart {
+								cycles, keys = append(cycles, slices.Clone(path)), append(keys, key)
+							} else {
+								skipped++
+							}
 						}
 					}
 				} else if len(path) < c.MaxLength {
 					onPath[w] = true
 					walk(w)
-					delete(onPath, w)
+					onPath[w] = false
 				}
 				path = path[:len(path)-1]
+				if steps >= c.Budget {
+					return
+				}
 			}
 		}
 		for _, t := range x.SOut[start] {
-			if !x.moving(t) || x.STo[t] < start || found >= c.MaxPerStart || steps >= c.Budget {
+			if steps >= c.Budget {
+				break
+			}
+			if !x.moving(t) {
 				continue
 			}
+			steps++
 			path = append(path[:0], t)
 			onPath[x.STo[t]] = true
 			walk(x.STo[t])
-			delete(onPath, x.STo[t])
+			onPath[x.STo[t]] = false
 		}
 		path = path[:0]
+		for i, p := range cycles {
+			emitCycle(x, emit, p, keys[i], skipped, steps >= c.Budget)
+		}
 	}
 }
 
@@ -504,17 +571,24 @@ func withinWindow(x *Index, path []int32, t int32, w time.Duration) bool {
 	return hi.Sub(lo) <= w
 }
 
-// cycleKey names a cycle by its members in order from the lowest: the same accounts in the same
-// order are one cycle, whichever transfers carried it.
+// cycleKey names a cycle by its members in order from the smallest id: the same accounts in the
+// same order are one cycle, whichever transfers carried it and whichever member the search
+// started from. Ids, not node numbers, so that the key is the same in every run.
 func cycleKey(x *Index, path []int32) string {
 	ids := make([]string, len(path))
+	low := 0
 	for i, t := range path {
 		ids[i] = x.SNodes[x.SFrom[t]]
+		if ids[i] < ids[low] {
+			low = i
+		}
 	}
-	return shortHash(ids...)
+	return shortHash(slices.Concat(ids[low:], ids[:low])...)
 }
 
-func emitCycle(x *Index, emit func(Signal), path []int32, key string) {
+// emitCycle gives every member of a cycle the signal; skipped and exhausted say how the search
+// from the cycle's lowest member was cut.
+func emitCycle(x *Index, emit func(Signal), path []int32, key string, skipped int, exhausted bool) {
 	c := x.Cfg.Rules.Cycle
 	txs := slices.Clone(path)
 	members := make([]string, len(path))
@@ -548,7 +622,8 @@ func emitCycle(x *Index, emit func(Signal), path []int32, key string) {
 	summary := fmt.Sprintf("cycle of %d accounts (%s) moving %s over %s", len(path), strings.Join(shortIDs(members), " → "),
 		formatAmount(x.Txs[path[0]]), roundDays(last.Sub(first)))
 	facts := map[string]any{"length": len(path), "timeOrdered": ordered, "spanHours": math.Round(last.Sub(first).Hours()),
-		"window": c.Window.D().String(), "minAmountRatio": c.MinAmountRatio, "maxAmountRatio": c.MaxAmountRatio}
+		"window": c.Window.D().String(), "minAmountRatio": c.MinAmountRatio, "maxAmountRatio": c.MaxAmountRatio,
+		"cyclesSkipped": skipped, "maxPerStart": c.MaxPerStart, "budgetExhausted": exhausted, "budget": c.Budget}
 	seen := map[string]bool{}
 	for _, subj := range members {
 		if seen[subj] {
@@ -725,10 +800,21 @@ func runGatherScatter(x *Index, emit func(Signal)) {
 // payments onwards, and reports the longest chain from it when it has at least MinHops hops.
 func runLayering(x *Index, emit func(Signal)) {
 	c := x.Cfg.Rules.Layering
+	ba := newByAmount(x)
+	// quick reports whether next follows prev closely enough to be the chain's next hop.
+	quick := func(prev, next int32) bool {
+		d := x.Txs[next].At.Sub(x.Txs[prev].At)
+		if d < 0 {
+			if c.TimeOrdered {
+				return false
+			}
+			d = -d
+		}
+		return d <= c.MaxHopDelay.D() && amountOK(x, prev, next, c.MinAmountRatio, c.MaxAmountRatio)
+	}
 	fed := func(t int32) bool { // a payment that continues a quick chain is not a start
 		for _, p := range x.SIn[x.SFrom[t]] {
-			if x.moving(p) && !x.Txs[p].At.After(x.Txs[t].At) && x.Txs[t].At.Sub(x.Txs[p].At) <= c.MaxHopDelay.D() &&
-				amountOK(x, p, t, c.MinAmountRatio, c.MaxAmountRatio) && x.SFrom[p] != x.STo[t] {
+			if x.moving(p) && x.SFrom[p] != x.STo[t] && quick(p, t) {
 				return true
 			}
 		}
@@ -753,13 +839,12 @@ func runLayering(x *Index, emit func(Signal)) {
 				return
 			}
 			last := path[len(path)-1]
-			for _, u := range x.SOut[x.STo[last]] {
+			for _, u := range ba.next(x.STo[last], last, c.MinAmountRatio, c.MaxAmountRatio) {
 				steps++
 				if steps >= c.Budget {
 					return
 				}
-				if !x.moving(u) || onPath[x.STo[u]] || x.Txs[u].At.Before(x.Txs[last].At) ||
-					x.Txs[u].At.Sub(x.Txs[last].At) > c.MaxHopDelay.D() || !amountOK(x, last, u, c.MinAmountRatio, c.MaxAmountRatio) {
+				if !x.moving(u) || onPath[x.STo[u]] || !quick(last, u) {
 					continue
 				}
 				path = append(path, u)
@@ -782,18 +867,22 @@ func runLayering(x *Index, emit func(Signal)) {
 			continue
 		}
 		reported[key] = true
-		span := x.Txs[best[len(best)-1]].At.Sub(x.Txs[best[0]].At)
+		// Evidence is oldest first; out of time order (TimeOrdered false) the chain's order is
+		// in the members and the summary.
+		txs := slices.Clone(best)
+		slices.SortStableFunc(txs, func(a, b int32) int { return x.Txs[a].At.Compare(x.Txs[b].At) })
+		span := x.Txs[txs[len(txs)-1]].At.Sub(x.Txs[txs[0]].At)
 		st := math.Min(1, 0.6+0.1*float64(len(best)-c.MinHops))
 		summary := fmt.Sprintf("layering: %d quick hops (%s) in %s, %s in, %s out", len(best),
 			strings.Join(shortIDs(members), " → "), roundDays(span), formatAmount(x.Txs[best[0]]), formatAmount(x.Txs[best[len(best)-1]]))
 		facts := map[string]any{"hops": len(best), "spanHours": math.Round(span.Hours()), "maxHopDelay": c.MaxHopDelay.D().String(),
-			"minAmountRatio": c.MinAmountRatio}
+			"minAmountRatio": c.MinAmountRatio, "maxAmountRatio": c.MaxAmountRatio, "timeOrdered": c.TimeOrdered}
 		seen := map[string]bool{}
 		for _, subj := range members {
 			if !seen[subj] {
 				seen[subj] = true
 				emit(Signal{Subject: subj, Key: key, Strength: st, Summary: summary,
-					Evidence: Evidence{Transactions: x.IDs(best), Entities: members, Facts: facts}})
+					Evidence: Evidence{Transactions: x.IDs(txs), Entities: members, Facts: facts}})
 			}
 		}
 	}

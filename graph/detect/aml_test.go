@@ -52,6 +52,12 @@ func TestCycle(t *testing.T) {
 		{"a loop of four, each passing most on, in order", []amlT{{"a", "b", 100000, 0}, {"b", "c", 97000, 5}, {"c", "d", 95000, 30}, {"d", "a", 93000, 50}},
 			[]string{"a", "b", "c", "d"}},
 		{"a pair paying back", []amlT{{"a", "b", 50000, 0}, {"b", "a", 49000, 24}}, []string{"a", "b"}},
+		// c pays someone else first, so it is numbered lowest and the search starts from it, in
+		// the middle of the cycle's own order.
+		{"a loop found from a member that pays last", []amlT{{"c", "x", 5000, -10}, {"a", "b", 100000, 0}, {"b", "c", 97000, 5}, {"c", "a", 95000, 10}},
+			[]string{"a", "b", "c"}},
+		{"the same loop with its last hop too early", []amlT{{"c", "x", 5000, -10}, {"a", "b", 100000, 0}, {"b", "c", 97000, 5}, {"c", "a", 95000, 4}}, nil},
+		{"the same loop gaining money on the way", []amlT{{"c", "x", 5000, -10}, {"a", "b", 100000, 0}, {"b", "c", 97000, 5}, {"c", "a", 102000, 10}}, nil},
 		{"the loop out of time order", []amlT{{"a", "b", 100000, 50}, {"b", "c", 97000, 5}, {"c", "d", 95000, 30}, {"d", "a", 93000, 0}}, nil},
 		{"the loop past the window", []amlT{{"a", "b", 100000, 0}, {"b", "c", 97000, 5}, {"c", "d", 95000, 30}, {"d", "a", 93000, 31 * 24}}, nil},
 		{"an amount that shrinks too much", []amlT{{"a", "b", 100000, 0}, {"b", "c", 50000, 5}, {"c", "a", 49000, 30}}, nil},
@@ -187,19 +193,128 @@ func TestGatherScatter(t *testing.T) {
 	}
 }
 
+// detectWith runs one rule with the defaults changed by yaml.
+func detectWith(t *testing.T, rule, yaml string, ts []amlT) *Result {
+	t.Helper()
+	cfg, err := ParseConfig(strings.NewReader(yaml), "test.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := Detect(amlInput(ts), cfg, Options{Rules: []string{rule}})
+	if len(res.Errors) > 0 {
+		t.Fatal(res.Errors)
+	}
+	return res
+}
+
+// TestCycleBounds: a dense clique holds thousands of cycles; the search reports at most
+// maxPerStart from each start, stops at its budget, and says so in the facts.
+func TestCycleBounds(t *testing.T) {
+	var ts []amlT
+	const n = 9 // every pair both ways: thousands of cycles of 2 to 6
+	for i := range n {
+		for j := range n {
+			if i != j {
+				ts = append(ts, amlT{fmt.Sprintf("n%d", i), fmt.Sprintf("n%d", j), 1000, float64(i*n + j)})
+			}
+		}
+	}
+	res := detectWith(t, "cycle", "rules:\n  cycle: {timeOrdered: false, maxPerStart: 5, budget: 1000000}\n", ts)
+	perStart := map[string]map[string]bool{} // lowest member -> cycle keys
+	skipped := 0
+	for _, s := range res.Signals {
+		low := slices.Min(s.Evidence.Entities)
+		if perStart[low] == nil {
+			perStart[low] = map[string]bool{}
+		}
+		perStart[low][s.Key] = true
+		skipped = max(skipped, s.Evidence.Facts["cyclesSkipped"].(int))
+		if s.Evidence.Facts["budgetExhausted"] != false {
+			t.Fatalf("a budget of a million steps ran out: %+v", s.Evidence.Facts)
+		}
+	}
+	for low, keys := range perStart {
+		if len(keys) > 5 {
+			t.Errorf("%d cycles reported from %s, at most 5 wanted", len(keys), low)
+		}
+	}
+	if len(perStart) == 0 || skipped < 100 {
+		t.Errorf("starts %d, skipped %d: the clique's cycles should be counted past maxPerStart", len(perStart), skipped)
+	}
+	// A small budget stops the search and says so; it still finds the first cycles.
+	res = detectWith(t, "cycle", "rules:\n  cycle: {timeOrdered: false, maxPerStart: 1000, budget: 50}\n", ts)
+	if len(res.Signals) == 0 {
+		t.Fatal("a budget of 50 steps found no cycle")
+	}
+	// The search from n0 has the whole clique above it and runs out; from n7 it has only n8
+	// and finishes.
+	for _, s := range res.Signals {
+		switch low := slices.Min(s.Evidence.Entities); {
+		case low == "n0" && s.Evidence.Facts["budgetExhausted"] != true:
+			t.Fatalf("the search from n0 stopped within 50 steps without saying so: %+v", s.Evidence.Facts)
+		case low == "n7" && s.Evidence.Facts["budgetExhausted"] != false:
+			t.Fatalf("the search from n7 (one cycle) ran out of 50 steps: %+v", s.Evidence.Facts)
+		}
+	}
+	// Out of time order, the loop that the default rejects is found when order is not required.
+	loop := []amlT{{"a", "b", 100000, 50}, {"b", "c", 97000, 5}, {"c", "d", 95000, 30}, {"d", "a", 93000, 0}}
+	res = detectWith(t, "cycle", "rules:\n  cycle: {timeOrdered: false}\n", loop)
+	if len(res.Signals) != 4 || res.Signals[0].Evidence.Facts["timeOrdered"] != false || res.Signals[0].Strength != 0.85 {
+		t.Errorf("the unordered loop: %+v", res.Signals)
+	}
+	if tx := res.Signals[0].Evidence.Transactions; !slices.Equal(tx, []string{"t03", "t01", "t02", "t00"}) {
+		t.Errorf("evidence %v, want oldest first", tx)
+	}
+}
+
 func TestLayering(t *testing.T) {
 	chain := []amlT{{"a", "b", 100000, 0}, {"b", "c", 98000, 6}, {"c", "d", 96000, 20}, {"d", "e", 94000, 40}}
 	got, sigs := subjects(t, "layering", chain)
 	if !slices.Equal(got, []string{"a", "b", "c", "d", "e"}) || len(sigs) != 5 || len(sigs[0].Evidence.Transactions) != 4 {
 		t.Fatalf("chain of four: %v %+v", got, sigs)
 	}
-	if got, _ := subjects(t, "layering", chain[:3]); len(got) != 0 {
-		t.Errorf("chain of three: %v", got)
+	if sigs[0].Key == "" || sigs[0].Strength != 0.6 || sigs[0].Evidence.Facts["hops"] != 4 {
+		t.Errorf("signal %+v", sigs[0])
 	}
-	slow := slices.Clone(chain)
-	slow[3].hours = 20 + 49
-	if got, _ := subjects(t, "layering", slow); len(got) != 0 {
-		t.Errorf("a hop after more than 48h: %v", got)
+	for _, tc := range []struct {
+		name   string
+		change func(ts []amlT) []amlT
+	}{
+		{"chain of three", func(ts []amlT) []amlT { return ts[:3] }},
+		{"a hop after more than 48h", func(ts []amlT) []amlT { ts[3].hours = 20 + 49; return ts }},
+		{"a hop that keeps more than the fee (84%)", func(ts []amlT) []amlT { ts[2].cents = 98000 * 84 / 100; return ts }},
+		{"a hop that grows", func(ts []amlT) []amlT { ts[2].cents = 98001; return ts }},
+		{"a hop before the money arrived", func(ts []amlT) []amlT { ts[3].hours = 19; return ts }},
+		{"a chain back to an account on it", func(ts []amlT) []amlT { ts[3].to = "b"; return ts }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got, _ := subjects(t, "layering", tc.change(slices.Clone(chain))); len(got) != 0 {
+				t.Errorf("signals on %v", got)
+			}
+		})
+	}
+	// Just within the limits: a hop after 48h exactly, a hop keeping 85%.
+	edge := slices.Clone(chain)
+	edge[3].hours = 20 + 48
+	edge[2].cents = 98000 * 85 / 100
+	edge[3].cents = edge[2].cents
+	if got, _ := subjects(t, "layering", edge); len(got) != 5 {
+		t.Errorf("a chain at the limits: %v", got)
+	}
+	// Any order (timeOrdered: false): the hop before the money arrived counts; the gap between
+	// neighbouring hops is still bounded either way.
+	early := slices.Clone(chain)
+	early[3].hours = 19
+	res := detectWith(t, "layering", "rules:\n  layering: {timeOrdered: false}\n", early)
+	if len(res.Signals) != 5 || res.Signals[0].Evidence.Facts["timeOrdered"] != false {
+		t.Fatalf("an unordered chain: %+v", res.Signals)
+	}
+	if tx := res.Signals[0].Evidence.Transactions; !slices.Equal(tx, []string{"t00", "t01", "t03", "t02"}) {
+		t.Errorf("evidence %v, want oldest first", tx)
+	}
+	early[3].hours = 20 - 49
+	if res := detectWith(t, "layering", "rules:\n  layering: {timeOrdered: false}\n", early); len(res.Signals) != 0 {
+		t.Errorf("a hop 49h before the previous: %+v", res.Signals)
 	}
 }
 

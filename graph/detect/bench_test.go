@@ -4,14 +4,17 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"runtime/metrics"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
 // benchInput is a deterministic synthetic year of n payments among n/10 accounts: 60% of the
 // accounts held by customers at home (AU, GB, US, DE), the rest abroad (a tenth of those in the
-// Philippines), a long-tailed choice of counterparties, card payments to 500 merchants, and a
-// few hundred planted cycles and fans.
+// Philippines), a long-tailed choice of counterparties, card payments to 500 merchants, and
+// planted cycles, fan-ins and layering chains (plant).
 func benchInput(n int) Input {
 	r := rand.New(rand.NewPCG(1, 2))
 	accounts := n / 10
@@ -61,7 +64,49 @@ func benchInput(n int) Input {
 		}
 		in.Txs = append(in.Txs, t)
 	}
+	plant(in.Accounts, &in.Txs, ids, start, r)
 	return in
+}
+
+// benchPlanted is how many of each laundering shape plant adds to the benchmark's input.
+const benchPlanted = 100
+
+// plant adds benchPlanted time-ordered cycles of 4, fan-ins of one amount from 6 senders, and
+// layering chains of 5 quick hops, on accounts of their own (acct:p:...) so that the benchmark
+// can check that the rules find them in a million payments.
+func plant(accounts map[string]*Account, txs *[]Tx, ids []string, start time.Time, r *rand.Rand) {
+	n := 0
+	add := func(from, to string, amount int64, at time.Time) {
+		for _, id := range []string{from, to} {
+			if accounts[id] == nil {
+				accounts[id] = &Account{ID: id, Type: "bank", Country: "GB"}
+			}
+		}
+		*txs = append(*txs, Tx{ID: fmt.Sprintf("tx:p:%06d", n), From: from, To: to, Amount: amount, Currency: "EUR", At: at,
+			Channel: "bank_transfer", PayerCountry: "GB", PayeeCountry: "GB"})
+		n++
+	}
+	for i := range benchPlanted {
+		at := start.Add(time.Duration(r.Int64N(int64(300 * 24 * time.Hour))))
+		amount := int64(500000 + r.IntN(500000))
+		c := func(j int) string { return fmt.Sprintf("acct:p:cycle:%03d:%d", i, j) }
+		for j := range 4 { // each hop a day later, keeping 97%
+			add(c(j), c((j+1)%4), amount, at.Add(time.Duration(j)*24*time.Hour))
+			amount = amount * 97 / 100
+		}
+		hub := fmt.Sprintf("acct:p:hub:%03d", i)
+		for j := range 6 {
+			add(fmt.Sprintf("acct:p:mule:%03d:%d", i, j), hub, 198000, at.Add(time.Duration(j)*7*time.Hour))
+		}
+		// A little of the ordinary traffic touches the shapes too.
+		add(ids[r.IntN(len(ids))], c(0), int64(1000+r.IntN(50000)), at.Add(-time.Hour))
+		l := func(j int) string { return fmt.Sprintf("acct:p:chain:%03d:%d", i, j) }
+		amount = int64(2000000 + r.IntN(1000000))
+		for j := range 5 {
+			add(l(j), l(j+1), amount, at.Add(time.Duration(j)*20*time.Hour))
+			amount = amount * 95 / 100
+		}
+	}
 }
 
 // BenchmarkDetect runs every rule over a synthetic year of 1,000,000 payments (the issue's
@@ -72,8 +117,28 @@ func BenchmarkDetect(b *testing.B) {
 	in := benchInput(1_000_000)
 	cfg := Default()
 	runtime.GC()
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
+	// The peak heap: sampled every 20 ms while detection runs (runtime/metrics reads without
+	// stopping the world).
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			metrics.Read(sample)
+			if v := sample[0].Value.Uint64(); v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
 	b.ResetTimer()
 	var res *Result
 	for range b.N {
@@ -82,13 +147,25 @@ func BenchmarkDetect(b *testing.B) {
 		res = Detect(Input{Txs: txs, Accounts: in.Accounts}, cfg, Options{})
 	}
 	b.StopTimer()
-	var after runtime.MemStats
-	runtime.ReadMemStats(&after)
+	close(stop)
+	<-done
 	b.ReportMetric(float64(len(in.Txs))*float64(b.N)/b.Elapsed().Seconds(), "tx/s")
-	b.ReportMetric(float64(after.HeapInuse)/(1<<20), "heap-MiB")
+	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
 	b.ReportMetric(float64(len(res.Signals)), "signals")
 	for _, r := range res.Rules {
 		b.Logf("%-24s %7d signals %7d subjects %8s", r.Rule, r.Signals, r.Subjects, r.Duration.Round(time.Millisecond))
 	}
 	b.Logf("index %s, total %s", res.Index.Round(time.Millisecond), res.Duration.Round(time.Millisecond))
+	// The planted shapes are found in the crowd: every cycle member, every hub, every chain.
+	found := map[string]int{}
+	for _, s := range res.Signals {
+		for _, k := range []struct{ rule, prefix string }{{"cycle", "acct:p:cycle:"}, {"fan_in", "acct:p:hub:"}, {"layering", "acct:p:chain:"}} {
+			if s.Rule == k.rule && strings.HasPrefix(s.Subject, k.prefix) {
+				found[k.rule]++
+			}
+		}
+	}
+	if found["cycle"] != 4*benchPlanted || found["fan_in"] != benchPlanted || found["layering"] != 6*benchPlanted {
+		b.Errorf("planted shapes found: %v, want %d cycle members, %d hubs, %d chain members", found, 4*benchPlanted, benchPlanted, 6*benchPlanted)
+	}
 }
