@@ -29,11 +29,7 @@ func (r *alertResolver) Assignee(ctx context.Context, obj *graph.AlertView) (*st
 }
 
 func (r *alertResolver) CloseReason(ctx context.Context, obj *graph.AlertView) (*generated.CloseReason, error) {
-	if obj.CloseReason == "" {
-		return nil, nil
-	}
-	c := generated.CloseReason(obj.CloseReason)
-	return &c, nil
+	return closeReason(obj), nil
 }
 
 func (r *alertResolver) CloseNote(ctx context.Context, obj *graph.AlertView) (*string, error) {
@@ -54,27 +50,11 @@ func (r *caseResolver) Entities(ctx context.Context, obj *graph.CaseView) ([]*gr
 }
 
 func (r *caseResolver) Alerts(ctx context.Context, obj *graph.CaseView) ([]graph.AlertView, error) {
-	out := make([]graph.AlertView, 0, len(obj.Alerts))
-	for _, id := range obj.Alerts {
-		a, _, err := r.store.Alert(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, nil
+	return r.store.AlertsByID(ctx, obj.Alerts)
 }
 
 func (r *mutationResolver) UpdateAlert(ctx context.Context, id string, input generated.AlertUpdate) (graph.AlertView, error) {
-	c := graph.AlertChange{Assignee: input.Assignee, Note: deref(input.Note)}
-	if input.Status != nil {
-		st := graph.AlertStatus(*input.Status)
-		c.Status = &st
-	}
-	if input.CloseReason != nil {
-		c.CloseReason = string(*input.CloseReason)
-	}
-	return r.store.UpdateAlert(ctx, id, callerName(ctx), c)
+	return r.store.UpdateAlert(ctx, id, callerName(ctx), alertChange(input))
 }
 
 func (r *mutationResolver) CreateCase(ctx context.Context, title string, description *string) (graph.CaseView, error) {
@@ -82,12 +62,7 @@ func (r *mutationResolver) CreateCase(ctx context.Context, title string, descrip
 }
 
 func (r *mutationResolver) UpdateCase(ctx context.Context, id string, title *string, description *string, status *generated.CaseStatus) (graph.CaseView, error) {
-	c := graph.CaseChange{Title: title, Description: description}
-	if status != nil {
-		st := string(*status)
-		c.Status = &st
-	}
-	return r.store.UpdateCase(ctx, id, callerName(ctx), c)
+	return r.store.UpdateCase(ctx, id, callerName(ctx), caseChange(title, description, status))
 }
 
 func (r *mutationResolver) AddToCase(ctx context.Context, id string, entityIds []string, alertIds []string) (graph.CaseView, error) {
@@ -103,19 +78,11 @@ func (r *mutationResolver) AddCaseNote(ctx context.Context, id string, text stri
 }
 
 func (r *mutationResolver) SaveCaseView(ctx context.Context, id string, view generated.SavedViewInput) (graph.CaseView, error) {
-	return r.store.SaveCaseView(ctx, id, callerName(ctx), graph.SavedView{Name: view.Name, NodeIDs: view.NodeIds, EdgeIDs: view.EdgeIds,
-		Layout: deref(view.Layout), Filters: deref(view.Filters)})
+	return r.store.SaveCaseView(ctx, id, callerName(ctx), savedView(view))
 }
 
 func (r *queryResolver) Alerts(ctx context.Context, filter *generated.AlertFilter, first *int, after *string) (generated.AlertConnection, error) {
-	var f graph.AlertFilter
-	if filter != nil {
-		for _, st := range filter.Statuses {
-			f.Statuses = append(f.Statuses, graph.AlertStatus(st))
-		}
-		f.Assignee, f.Subject, f.MinRisk = deref(filter.Assignee), deref(filter.Subject), deref(filter.MinRisk)
-	}
-	as, end, next, err := r.store.Alerts(ctx, f, intOr(first, 20), deref(after))
+	as, end, next, err := r.store.Alerts(ctx, alertFilter(filter), intOr(first, 20), deref(after))
 	if err != nil {
 		return generated.AlertConnection{}, err
 	}

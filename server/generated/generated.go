@@ -75,12 +75,15 @@ type ComplexityRoot struct {
 		CloseNote   func(childComplexity int) int
 		CloseReason func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
+		FirstRunID  func(childComplexity int) int
 		History     func(childComplexity int) int
 		ID          func(childComplexity int) int
+		LastRunID   func(childComplexity int) int
 		Reason      func(childComplexity int) int
 		Risk        func(childComplexity int) int
 		RiskScore   func(childComplexity int) int
 		Rules       func(childComplexity int) int
+		SignalIDs   func(childComplexity int) int
 		Status      func(childComplexity int) int
 		Subject     func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
@@ -951,6 +954,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Alert.CreatedAt(childComplexity), true
+	case "Alert.firstRunId":
+		if e.ComplexityRoot.Alert.FirstRunID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.FirstRunID(childComplexity), true
 	case "Alert.history":
 		if e.ComplexityRoot.Alert.History == nil {
 			break
@@ -963,6 +972,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Alert.ID(childComplexity), true
+	case "Alert.lastRunId":
+		if e.ComplexityRoot.Alert.LastRunID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.LastRunID(childComplexity), true
 	case "Alert.reason":
 		if e.ComplexityRoot.Alert.Reason == nil {
 			break
@@ -987,6 +1002,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Alert.Rules(childComplexity), true
+	case "Alert.signalIds":
+		if e.ComplexityRoot.Alert.SignalIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Alert.SignalIDs(childComplexity), true
 	case "Alert.status":
 		if e.ComplexityRoot.Alert.Status == nil {
 			break
@@ -4180,7 +4201,7 @@ extend type Mutation {
   deleteCommunityRun(id: ID!): Boolean!
 }
 `, BuiltIn: false},
-	{Name: "../../schema/cases.graphqls", Input: `"Where an alert stands."
+	{Name: "../../schema/cases.graphqls", Input: `"Where an alert stands. NEW goes to IN_REVIEW, ESCALATED or CLOSED; IN_REVIEW to ESCALATED or CLOSED; ESCALATED to IN_REVIEW or CLOSED; CLOSED is reopened to IN_REVIEW. Nothing goes back to NEW."
 enum AlertStatus {
   "Raised by detection, nobody has looked at it yet."
   NEW
@@ -4194,88 +4215,127 @@ enum AlertStatus {
 
 "Why an alert was closed."
 enum CloseReason {
+  "The signals do not hold up: detection was wrong about this entity."
   FALSE_POSITIVE
+  "The signals hold, but the activity has an innocent explanation (a family remittance, a known business)."
   NOT_SUSPICIOUS
-  "A suspicious-activity or suspicious-matter report was filed."
+  "A suspicious activity or transaction report (SAR/STR) was filed."
   REPORTED
+  "Another alert or case covers it."
   DUPLICATE
+  "Something else; the closing note says what."
   OTHER
 }
 
 "One entry of an alert's history."
 type AlertEvent {
+  "When it happened."
   at: Time!
   "Who: an API key's name, or ` + "`" + `detection` + "`" + `."
   by: String!
-  "RAISED, UPDATED (by detection), STATUS, ASSIGNED, CLOSED, REOPENED or NOTE."
+  "RAISED or UPDATED (by detection); STATUS, CLOSED, REOPENED, ASSIGNED or NOTE (by an analyst)."
   action: String!
+  "The status or assignee before; the risk before for UPDATED."
   from: String
+  "The status or assignee after; the risk after for UPDATED."
   to: String
+  "The analyst's note (with CLOSED: the reason, then the note), or what detection changed."
   note: String
 }
 
-"An entity whose risk score raised an alert. One open alert per entity: later detection runs update it; a closed alert is raised again only if the risk rises by 0.1 or a new rule fires."
+"An entity whose risk score raised an alert. One open alert per entity: later detection runs update it; a closed alert is raised again only if the risk rises by 0.1 or a rule fires that it did not have."
 type Alert {
+  "The alert's id."
   id: ID!
   "The entity the alert is about."
   subject: Node
+  "Where the alert stands."
   status: AlertStatus!
   "The risk score when last raised or updated (0..1)."
   risk: Float!
   "Why the score alerts."
   reason: String!
-  "The rules that contributed."
+  "The rules that contributed, by name."
   rules: [String!]!
+  "The ids of the signals behind the score when last raised or updated (read them with ` + "`" + `signal(id:)` + "`" + `)."
+  signalIds: [ID!]!
   "The entity's risk score now, with its breakdown and signals (the evidence)."
   riskScore: RiskScore
+  "Who works on it (an API key's name)."
   assignee: String
+  "Why it was closed; null unless CLOSED."
   closeReason: CloseReason
+  "The note given when it was closed."
   closeNote: String
+  "When detection raised it."
   createdAt: Time!
+  "When it last changed."
   updatedAt: Time!
+  "The detection run that raised it."
+  firstRunId: ID!
+  "The last detection run that found the entity alerting while the alert was open."
+  lastRunId: ID!
   "Who did what, oldest first."
   history: [AlertEvent!]!
 }
 
 "A page of alerts."
 type AlertConnection {
+  "The alerts of the page."
   nodes: [Alert!]!
+  "Where the page ends."
   pageInfo: PageInfo!
 }
 
 "What to show of the alert queue; empty fields match all."
 input AlertFilter {
+  "Only alerts in these statuses."
   statuses: [AlertStatus!]
+  "Only alerts assigned to this API key name."
   assignee: String
+  "Only alerts about this entity."
   subject: ID
+  "Only alerts whose risk is at least this (0..1)."
   minRisk: Float
 }
 
 "A change to an alert; fields left out stay."
 input AlertUpdate {
+  "The status to move to (see AlertStatus for the moves allowed)."
   status: AlertStatus
   "Who works on it; an empty string unassigns."
   assignee: String
   "Required when closing."
   closeReason: CloseReason
+  "Free text (at most 10,000 bytes): why, what was found. With CLOSED it is the closing note."
   note: String
 }
 
 "A note on a case."
 type CaseNote {
+  "The note's id."
   id: ID!
+  "What it says."
   text: String!
+  "Who wrote it (an API key's name)."
   by: String!
+  "When."
   at: Time!
 }
 
-"A graph view saved on a case: what was on the canvas and how it was laid out."
+"A graph view saved on a case: what was on the canvas and how it was laid out. Saving under a name the case has replaces that view."
 type SavedView {
+  "The view's id."
   id: ID!
+  "Its name, unique within the case."
   name: String!
+  "Who saved it last."
   by: String!
+  "When it was saved last."
   at: Time!
+  "The nodes on the canvas."
   nodeIds: [ID!]!
+  "The edges on the canvas."
   edgeIds: [ID!]!
   "The layout as the UI saved it (JSON)."
   layout: String
@@ -4285,73 +4345,97 @@ type SavedView {
 
 "Whether a case is being worked on."
 enum CaseStatus {
+  "Being worked on."
   OPEN
+  "Done; it can be reopened."
   CLOSED
 }
 
 "One entry of a case's history."
 type CaseEvent {
+  "When it happened."
   at: Time!
+  "Who (an API key's name)."
   by: String!
-  "CREATED, UPDATED, ADDED, REMOVED, NOTE or VIEW."
+  "CREATED, UPDATED, CLOSED, REOPENED, ADDED, REMOVED, NOTE or VIEW."
   action: String!
+  "What changed: the entities and alerts added or removed, the fields changed, the note's start, the view's name."
   detail: String
 }
 
 "An investigation's working file: entities, alerts, notes and saved views, with the history of who did what."
 type Case {
+  "The case's id."
   id: ID!
+  "A short title (at most 200 bytes)."
   title: String!
+  "What the case is about (at most 10,000 bytes)."
   description: String
+  "Whether it is being worked on."
   status: CaseStatus!
+  "Who opened it."
   createdBy: String!
+  "When it was opened."
   createdAt: Time!
+  "When it last changed."
   updatedAt: Time!
+  "The entities in the case, in the order they were added (at most 5,000)."
   entities: [Node]!
+  "The alerts in the case, in the order they were added (at most 5,000)."
   alerts: [Alert!]!
+  "Notes, oldest first (at most 1,000)."
   notes: [CaseNote!]!
+  "Saved graph views, oldest first (at most 100)."
   views: [SavedView!]!
+  "Who did what, oldest first."
   history: [CaseEvent!]!
 }
 
 "A page of cases."
 type CaseConnection {
+  "The cases of the page."
   nodes: [Case!]!
+  "Where the page ends."
   pageInfo: PageInfo!
 }
 
 "A graph view to save on a case."
 input SavedViewInput {
+  "Its name (at most 200 bytes); a name the case has replaces that view."
   name: String!
+  "The nodes on the canvas (at most 10,000)."
   nodeIds: [ID!]!
+  "The edges on the canvas (at most 50,000)."
   edgeIds: [ID!] = []
+  "The layout (JSON, at most 1,000,000 bytes)."
   layout: String
+  "The filters (JSON, at most 1,000,000 bytes)."
   filters: String
 }
 
 extend type Query {
-  "The alert queue, highest risk first."
+  "The alert queue, highest risk first, newest first at equal risk (first: at most 200)."
   alerts(filter: AlertFilter, first: Int = 20, after: String): AlertConnection!
   "An alert with its history."
   alert(id: ID!): Alert!
-  "Cases, most recently changed first: OPEN, CLOSED or all."
+  "Cases, most recently changed first: OPEN, CLOSED or all (first: at most 200)."
   cases(status: CaseStatus, first: Int = 20, after: String): CaseConnection!
   "A case with everything it holds."
   case(id: ID!): Case!
 }
 
 extend type Mutation {
-  "Changes an alert's status, assignee or adds a note; closing needs a reason. Recorded in its history."
+  "Changes an alert's status or assignee, or adds a note; closing needs a reason. Each change is recorded in its history; a change to what the alert already is records nothing."
   updateAlert(id: ID!, input: AlertUpdate!): Alert!
   "Opens a case."
   createCase(title: String!, description: String): Case!
   "Changes a case's title, description or status (OPEN, CLOSED)."
   updateCase(id: ID!, title: String, description: String, status: CaseStatus): Case!
-  "Adds entities and alerts to a case (each once); a NEW alert goes IN_REVIEW."
+  "Adds entities and alerts to a case (each once; at most 1,000 of each at once); a NEW alert goes IN_REVIEW."
   addToCase(id: ID!, entityIds: [ID!] = [], alertIds: [ID!] = []): Case!
-  "Takes entities and alerts out of a case."
+  "Takes entities and alerts out of a case; ids it does not hold are ignored."
   removeFromCase(id: ID!, entityIds: [ID!] = [], alertIds: [ID!] = []): Case!
-  "Adds a note to a case."
+  "Adds a note (at most 10,000 bytes) to a case."
   addCaseNote(id: ID!, text: String!): Case!
   "Saves the current graph view on a case."
   saveCaseView(id: ID!, view: SavedViewInput!): Case!
@@ -5114,6 +5198,8 @@ func (ec *executionContext) childFields_Alert(ctx context.Context, field graphql
 		return ec.fieldContext_Alert_reason(ctx, field)
 	case "rules":
 		return ec.fieldContext_Alert_rules(ctx, field)
+	case "signalIds":
+		return ec.fieldContext_Alert_signalIds(ctx, field)
 	case "riskScore":
 		return ec.fieldContext_Alert_riskScore(ctx, field)
 	case "assignee":
@@ -5126,6 +5212,10 @@ func (ec *executionContext) childFields_Alert(ctx context.Context, field graphql
 		return ec.fieldContext_Alert_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Alert_updatedAt(ctx, field)
+	case "firstRunId":
+		return ec.fieldContext_Alert_firstRunId(ctx, field)
+	case "lastRunId":
+		return ec.fieldContext_Alert_lastRunId(ctx, field)
 	case "history":
 		return ec.fieldContext_Alert_history(ctx, field)
 	}
@@ -7801,6 +7891,29 @@ func (ec *executionContext) fieldContext_Alert_rules(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Alert_signalIds(ctx context.Context, field graphql.CollectedField, obj *graph.AlertView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_signalIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SignalIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_signalIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
 func (ec *executionContext) _Alert_riskScore(ctx context.Context, field graphql.CollectedField, obj *graph.AlertView) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7946,6 +8059,52 @@ func (ec *executionContext) _Alert_updatedAt(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Alert_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_firstRunId(ctx context.Context, field graphql.CollectedField, obj *graph.AlertView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_firstRunId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstRunID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_firstRunId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Alert_lastRunId(ctx context.Context, field graphql.CollectedField, obj *graph.AlertView) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Alert_lastRunId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastRunID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Alert_lastRunId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Alert", field, false, false, errors.New("field of type ID does not have child fields"))
 }
 
 func (ec *executionContext) _Alert_history(ctx context.Context, field graphql.CollectedField, obj *graph.AlertView) (ret graphql.Marshaler) {
@@ -21154,6 +21313,11 @@ func (ec *executionContext) _Alert(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "signalIds":
+			out.Values[i] = ec._Alert_signalIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "riskScore":
 			field := field
 
@@ -21313,6 +21477,16 @@ func (ec *executionContext) _Alert(ctx context.Context, sel ast.SelectionSet, ob
 			}
 		case "updatedAt":
 			out.Values[i] = ec._Alert_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "firstRunId":
+			out.Values[i] = ec._Alert_firstRunId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastRunId":
+			out.Values[i] = ec._Alert_lastRunId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}

@@ -14,26 +14,34 @@ import (
 
 // A page of alerts.
 type AlertConnection struct {
-	Nodes    []graph.AlertView `json:"nodes"`
-	PageInfo PageInfo          `json:"pageInfo"`
+	// The alerts of the page.
+	Nodes []graph.AlertView `json:"nodes"`
+	// Where the page ends.
+	PageInfo PageInfo `json:"pageInfo"`
 }
 
 // What to show of the alert queue; empty fields match all.
 type AlertFilter struct {
+	// Only alerts in these statuses.
 	Statuses []AlertStatus `json:"statuses,omitempty"`
-	Assignee *string       `json:"assignee,omitempty"`
-	Subject  *string       `json:"subject,omitempty"`
-	MinRisk  *float64      `json:"minRisk,omitempty"`
+	// Only alerts assigned to this API key name.
+	Assignee *string `json:"assignee,omitempty"`
+	// Only alerts about this entity.
+	Subject *string `json:"subject,omitempty"`
+	// Only alerts whose risk is at least this (0..1).
+	MinRisk *float64 `json:"minRisk,omitempty"`
 }
 
 // A change to an alert; fields left out stay.
 type AlertUpdate struct {
+	// The status to move to (see AlertStatus for the moves allowed).
 	Status *AlertStatus `json:"status,omitempty"`
 	// Who works on it; an empty string unassigns.
 	Assignee *string `json:"assignee,omitempty"`
 	// Required when closing.
 	CloseReason *CloseReason `json:"closeReason,omitempty"`
-	Note        *string      `json:"note,omitempty"`
+	// Free text (at most 10,000 bytes): why, what was found. With CLOSED it is the closing note.
+	Note *string `json:"note,omitempty"`
 }
 
 // The part of the graph to analyse.
@@ -72,8 +80,10 @@ type AuditFilter struct {
 
 // A page of cases.
 type CaseConnection struct {
-	Nodes    []graph.CaseView `json:"nodes"`
-	PageInfo PageInfo         `json:"pageInfo"`
+	// The cases of the page.
+	Nodes []graph.CaseView `json:"nodes"`
+	// Where the page ends.
+	PageInfo PageInfo `json:"pageInfo"`
 }
 
 // What a centrality ranking is asked to do.
@@ -243,11 +253,16 @@ type RiskScoreConnection struct {
 
 // A graph view to save on a case.
 type SavedViewInput struct {
-	Name    string   `json:"name"`
+	// Its name (at most 200 bytes); a name the case has replaces that view.
+	Name string `json:"name"`
+	// The nodes on the canvas (at most 10,000).
 	NodeIds []string `json:"nodeIds"`
+	// The edges on the canvas (at most 50,000).
 	EdgeIds []string `json:"edgeIds,omitempty"`
-	Layout  *string  `json:"layout,omitempty"`
-	Filters *string  `json:"filters,omitempty"`
+	// The layout (JSON, at most 1,000,000 bytes).
+	Layout *string `json:"layout,omitempty"`
+	// The filters (JSON, at most 1,000,000 bytes).
+	Filters *string `json:"filters,omitempty"`
 }
 
 // A page of search results, best first.
@@ -311,7 +326,7 @@ type TransactionInput struct {
 	PayerDeviceType  *string `json:"payerDeviceType,omitempty"`
 }
 
-// Where an alert stands.
+// Where an alert stands. NEW goes to IN_REVIEW, ESCALATED or CLOSED; IN_REVIEW to ESCALATED or CLOSED; ESCALATED to IN_REVIEW or CLOSED; CLOSED is reopened to IN_REVIEW. Nothing goes back to NEW.
 type AlertStatus string
 
 const (
@@ -440,7 +455,9 @@ func (e AnalysisScopeKind) MarshalJSON() ([]byte, error) {
 type CaseStatus string
 
 const (
-	CaseStatusOpen   CaseStatus = "OPEN"
+	// Being worked on.
+	CaseStatusOpen CaseStatus = "OPEN"
+	// Done; it can be reopened.
 	CaseStatusClosed CaseStatus = "CLOSED"
 )
 
@@ -554,12 +571,16 @@ func (e CentralityAlgorithm) MarshalJSON() ([]byte, error) {
 type CloseReason string
 
 const (
+	// The signals do not hold up: detection was wrong about this entity.
 	CloseReasonFalsePositive CloseReason = "FALSE_POSITIVE"
+	// The signals hold, but the activity has an innocent explanation (a family remittance, a known business).
 	CloseReasonNotSuspicious CloseReason = "NOT_SUSPICIOUS"
-	// A suspicious-activity or suspicious-matter report was filed.
-	CloseReasonReported  CloseReason = "REPORTED"
+	// A suspicious activity or transaction report (SAR/STR) was filed.
+	CloseReasonReported CloseReason = "REPORTED"
+	// Another alert or case covers it.
 	CloseReasonDuplicate CloseReason = "DUPLICATE"
-	CloseReasonOther     CloseReason = "OTHER"
+	// Something else; the closing note says what.
+	CloseReasonOther CloseReason = "OTHER"
 )
 
 var AllCloseReason = []CloseReason{
