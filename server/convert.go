@@ -45,11 +45,15 @@ func pageInfo(end string, next bool) generated.PageInfo {
 	return generated.PageInfo{EndCursor: optString(end), HasNextPage: next}
 }
 
-// gqlEntityType is the GraphQL enum of a label: BankAccount is BANK_ACCOUNT.
+// gqlEntityType is the GraphQL enum of a label: BankAccount is BANK_ACCOUNT, IPAddress is
+// IP_ADDRESS (a word starts at an upper-case letter after a lower-case one, or at the last
+// upper-case letter of a run followed by a lower-case one).
 func gqlEntityType(l graph.Label) generated.EntityType {
+	rs := []rune(string(l))
 	var b strings.Builder
-	for i, r := range string(l) {
-		if i > 0 && r >= 'A' && r <= 'Z' {
+	upper := func(r rune) bool { return r >= 'A' && r <= 'Z' }
+	for i, r := range rs {
+		if i > 0 && upper(r) && (!upper(rs[i-1]) || (i+1 < len(rs) && !upper(rs[i+1]))) {
 			b.WriteByte('_')
 		}
 		b.WriteRune(r)
