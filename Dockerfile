@@ -2,16 +2,16 @@
 #
 #   docker build -t crosslink .        (or: docker compose up --build, with Neo4j beside it)
 #
-# A later stage will build the UI with Node once ui/ has a package.json, roughly:
-#   FROM node:22-bookworm AS ui
-#   WORKDIR /ui
-#   COPY ui/package.json ui/package-lock.json ./
-#   RUN npm ci
-#   COPY ui/ ./
-#   RUN npm run build
-# and the build stage below will take ui/dist from it (COPY --from=ui /ui/dist ui/dist) before
-# `go build`, so that the server serves the built UI. ui/dist is in .dockerignore on purpose: the
-# image always builds the UI itself.
+# The UI is built with Node in its own stage (codegen reads the GraphQL schema from schema/), and
+# the Go build embeds it (ui/static/app). ui/node_modules and ui/static/app are in
+# .dockerignore: the image always builds the UI itself.
+FROM node:22-bookworm AS ui
+WORKDIR /src/ui
+COPY ui/package.json ui/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY schema/ /src/schema/
+COPY ui/ ./
+RUN npm run build
 
 FROM golang:1.25-bookworm AS build
 WORKDIR /src
@@ -19,6 +19,7 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
+COPY --from=ui /src/ui/static/app ui/static/app
 RUN CGO_ENABLED=0 go build -trimpath -o /out/crosslink ./cmd/crosslink
 
 FROM gcr.io/distroless/static-debian12:nonroot

@@ -1,13 +1,17 @@
 # Crosslink. The two commands of the README: `make run` and `make test`.
-.PHONY: run test build generate lint neo4j neo4j-stop neo4j-status
+.PHONY: run test build generate lint neo4j neo4j-stop neo4j-status e2e
 
-run: ## start Neo4j, migrate, serve the GraphQL API on :8080
+e2e: ## only the UI end-to-end tests (real Chromium, its own Neo4j with the demo world)
+	scripts/e2e.sh
+
+run: ## start Neo4j, migrate, load the demo world, serve the web UI and the GraphQL API on :8080
 	scripts/run.sh
 
-test: ## unit + integration tests against a real Neo4j (what CI runs)
+test: ## unit + integration tests against a real Neo4j, UI tests in Chromium (what CI runs)
 	scripts/test.sh
 
-build: ## build bin/crosslink
+build: ## build the web UI and bin/crosslink (which embeds it)
+	scripts/ui-build.sh
 	go build -trimpath -ldflags "-X main.version=$$(git describe --always --dirty 2>/dev/null || echo dev)" -o bin/crosslink ./cmd/crosslink
 
 generate: ## regenerate the GraphQL code from schema/*.graphqls

@@ -2,7 +2,7 @@
 # The README's run command (`make run`): starts the "demo" Neo4j (assembling it from Maven
 # Central on the first run), builds crosslink, applies the migrations, generates and loads the
 # demo world (CROSSLINK_DEMO_SCALE, default 1; 0 skips it; CROSSLINK_DEMO_SEED, default 1) and
-# serves the GraphQL API on http://localhost:8080/graphql until Ctrl-C, then stops Neo4j again
+# serves the web UI on http://localhost:8080/ and the GraphQL API on /graphql until Ctrl-C, then stops Neo4j again
 # (CROSSLINK_KEEP_NEO4J=1 leaves it running).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,6 +20,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 eval "$(scripts/neo4j.sh env demo)"
 
+# The web UI first: the binary embeds ui/static/app.
+scripts/ui-build.sh
 mkdir -p bin
 go build -trimpath -ldflags "-X main.version=$(git describe --always --dirty 2>/dev/null || echo dev)" -o bin/crosslink ./cmd/crosslink
 # The demo world: generated once per scale and seed (deterministic), loaded once per Neo4j
@@ -74,7 +76,7 @@ sed 's/^/  /' "$keys" >&2
 
 export CROSSLINK_ADDR=${CROSSLINK_ADDR:-127.0.0.1:8080}
 export CROSSLINK_GRAPHQL_EXPLORER=${CROSSLINK_GRAPHQL_EXPLORER:-true}
-echo "run.sh: GraphQL API on http://${CROSSLINK_ADDR/127.0.0.1/localhost}/graphql (Ctrl-C stops)" >&2
+echo "run.sh: web UI on http://${CROSSLINK_ADDR/127.0.0.1/localhost}/ (sign in with a key above), GraphQL API on http://${CROSSLINK_ADDR/127.0.0.1/localhost}/graphql (Ctrl-C stops)" >&2
 bin/crosslink serve "$@" &
 pid=$!
 wait "$pid"

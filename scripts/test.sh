@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The README's test command (`make test`), also what CI runs (.ci/run): checks formatting and
-# vet, starts the "test" Neo4j instance (own port 7688 and data folder, never the demo's), runs
-# the unit and integration tests against it, and stops it again.
+# vet, runs the UI's unit tests (Vitest) and builds it, starts the "test" Neo4j instance (own
+# port 7688 and data folder, never the demo's), runs the unit and integration tests against it,
+# stops it again, then runs the UI's end-to-end tests in Chromium (scripts/e2e.sh).
 #
 # Integration tests are required here: CROSSLINK_REQUIRE_NEO4J=1 turns a missing Neo4j into a
 # failure, never a skip. Set CROSSLINK_KEEP_NEO4J=1 to leave the test instance running after.
-# Extra arguments go to `go test` (e.g. scripts/test.sh -run TestSystem ./server/).
+# Extra arguments go to `go test` (e.g. scripts/test.sh -run TestSystem ./server/) and skip the
+# end-to-end tests.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
@@ -35,6 +37,10 @@ if ! command -v npm >/dev/null; then
 fi
 npm ci --prefix scripts/introspect --no-audit --no-fund --loglevel=error >&2
 
+step "ui: unit tests (Vitest) and build"
+scripts/ui-build.sh
+(cd ui && npx vitest run)
+
 step "neo4j: test instance"
 export NEO4J_PASSWORD=${CROSSLINK_TEST_NEO4J_PASSWORD:-crosslink-test}
 export NEO4J_BOLT_PORT=${CROSSLINK_TEST_NEO4J_PORT:-7688}
@@ -59,4 +65,12 @@ if [[ $# -gt 0 ]]; then
   go test -p 1 -count=1 "$@"
 else
   go test -p 1 -count=1 ./...
+fi
+
+if [[ $# -eq 0 ]]; then
+  # The UI's end-to-end tests run in their own Neo4j instance (the demo world must not leak
+  # into the integration tests' database); the test instance is stopped first to free memory.
+  [[ ${CROSSLINK_KEEP_NEO4J:-} == 1 ]] || scripts/neo4j.sh stop test
+  step "ui: end-to-end tests in Chromium"
+  scripts/e2e.sh
 fi

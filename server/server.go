@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -57,11 +58,14 @@ type Deps struct {
 	// incremental runs follow the resolution run after partner ingests.
 	Detect            *detect.Config
 	DetectAfterIngest bool
+	// UI is the built web UI served at / (ui.Dist()); nil serves a page that says how to build it.
+	UI fs.FS
 }
 
 // Server is Crosslink's HTTP server.
 type Server struct {
 	cfg     Config
+	ui      fs.FS
 	log     *slog.Logger
 	status  *Status
 	store   *graph.Store
@@ -80,7 +84,7 @@ type Server struct {
 
 // New builds the server and its routes, and starts the audit log's writer: Close stops it.
 func New(cfg Config, d Deps, log *slog.Logger) *Server {
-	s := &Server{cfg: cfg, log: log, status: d.Status, store: d.Store, policy: d.Policy}
+	s := &Server{cfg: cfg, log: log, status: d.Status, store: d.Store, policy: d.Policy, ui: d.UI}
 	if s.policy == nil {
 		s.policy = DefaultPolicy
 	}
@@ -129,6 +133,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/graphql", api)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("/", uiHandler(s.ui))
 	var h http.Handler = mux
 	h = s.cors(h)
 	h = securityHeaders(h)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/crosslink/crosslink/graph/migrations"
 	"github.com/crosslink/crosslink/server"
+	"github.com/crosslink/crosslink/ui"
 )
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
@@ -92,5 +93,5 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	log.Info("connected to neo4j", "uri", c.neo4j.URI, "neo4j", info.Neo4jVersion, "gds", info.GDSVersion,
 		"apoc", info.APOCVersion, "migration", info.MigrationVersion, "latest_migration", info.LatestMigrationVersion)
-	return server.New(cfg, server.Deps{Status: status, Store: store, Resolve: rcfg, ResolveAfterIngest: resolveAfterIngest, Detect: dcfg, DetectAfterIngest: detectAfterIngest}, log).ListenAndServe(ctx, ready)
+	return server.New(cfg, server.Deps{Status: status, Store: store, Resolve: rcfg, ResolveAfterIngest: resolveAfterIngest, Detect: dcfg, DetectAfterIngest: detectAfterIngest, UI: ui.Dist()}, log).ListenAndServe(ctx, ready)
 }

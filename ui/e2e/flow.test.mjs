@@ -1,0 +1,180 @@
+// End-to-end: the investigator's flow in real Chromium against a running `crosslink serve` with
+// the demo world loaded (scripts/e2e.sh sets this up): sign in → search → expand → entity panel
+// with provenance → risk evidence → money trail between two accounts → alert queue → export.
+// Screenshots of each step go to CROSSLINK_UI_ARTIFACTS (default ui/test-results).
+//
+//   CROSSLINK_UI_URL=http://127.0.0.1:8080 CROSSLINK_UI_ANALYST_KEY=cl_... node --test e2e/
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launch } from './browser.mjs';
+
+const url = process.env.CROSSLINK_UI_URL || 'http://127.0.0.1:8080';
+const key = process.env.CROSSLINK_UI_ANALYST_KEY;
+const artifacts = process.env.CROSSLINK_UI_ARTIFACTS || join(import.meta.dirname, '..', 'test-results');
+if (!key) throw new Error('CROSSLINK_UI_ANALYST_KEY is required (an analyst API key of the server at CROSSLINK_UI_URL)');
+mkdirSync(artifacts, { recursive: true });
+
+/** Asks the API directly, to pick the demo world's subjects without hard-coding ids. */
+async function gql(query, variables = {}) {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await res.json();
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+const cyCount = (page, sel) => page.evaluate((s) => window.__cy.$(s).length, sel);
+
+describe('investigator flow', { timeout: 300_000 }, () => {
+  let browser;
+  let page;
+  const pageErrors = [];
+  let subject; // the highest-risk alerted person
+  let trail; // [from account, to account] with money between them
+
+  before(async () => {
+    const r = await gql(`{ riskRanking(alertsOnly: true, first: 20) { nodes { subject { id type caption } } } }`);
+    subject = r.riskRanking.nodes.map((n) => n.subject).find((s) => s && s.type === 'PERSON');
+    assert.ok(subject, 'the demo world has an alerted person (did detection run?)');
+    const n = await gql(
+      `query($id: ID!) { neighbourhood(ids: [$id], hops: 2, filter: { relationshipTypes: [HOLDS, FLOW] }, limitPerNode: 50) { edges { type from to } } }`,
+      { id: subject.id },
+    );
+    const held = new Set(n.neighbourhood.edges.filter((e) => e.type === 'HOLDS' && e.from === subject.id).map((e) => e.to));
+    const flows = n.neighbourhood.edges.filter((e) => e.type === 'FLOW' && held.has(e.from) && !held.has(e.to));
+    const flow = flows.find((e) => !e.to.startsWith('merchant:')) ?? flows[0];
+    assert.ok(flow, `${subject.id} pays someone`);
+    trail = [flow.from, flow.to];
+
+    browser = await launch();
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    page = await ctx.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.setDefaultTimeout(30_000);
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  const shot = (name) => page.screenshot({ path: join(artifacts, `${name}.png`) });
+
+  it('refuses a wrong key and signs in with a right one', async () => {
+    await page.goto(url);
+    await page.fill('#apikey', 'cl_not-a-key');
+    await page.click('button[type=submit]');
+    const err = await page.getByRole('alert').textContent();
+    assert.match(err, /refused/);
+    await page.fill('#apikey', key);
+    await page.click('button[type=submit]');
+    await page.getByTestId('who').waitFor();
+    assert.match(await page.getByTestId('who').textContent(), /analyst/);
+    await shot('01-signed-in');
+  });
+
+  it('searches and puts the result on the canvas', async () => {
+    await page.getByLabel('Search').fill(subject.caption);
+    const hit = page.locator(`[role=option][data-id="${subject.id}"]`);
+    await hit.waitFor();
+    assert.match(await hit.textContent(), /risk \d\.\d\d/, 'a risk badge');
+    await shot('02-search');
+    await hit.click();
+    await page.waitForFunction((id) => window.__cy.getElementById(id).nonempty(), subject.id);
+    assert.equal(await cyCount(page, 'node'), 1);
+  });
+
+  it('shows the entity with its sources', async () => {
+    const panel = page.getByTestId('entity-panel');
+    await panel.locator('h2', { hasText: subject.caption }).waitFor();
+    const sources = panel.getByRole('table', { name: 'Sources' });
+    await sources.waitFor();
+    assert.ok((await sources.locator('tbody tr').count()) >= 1, 'at least one source row');
+    assert.match(await sources.textContent(), /demo-bank/);
+    await shot('03-entity-panel');
+  });
+
+  it('expands the neighbourhood', async () => {
+    await page.getByRole('button', { name: 'Expand', exact: true }).click();
+    await page.waitForFunction(() => window.__cy.nodes().length > 2);
+    await page.waitForFunction(() => !document.querySelector('[data-testid=busy]'));
+    assert.ok((await cyCount(page, 'edge')) >= 2, 'edges drawn');
+    // Undo takes the expansion back, redo restores it.
+    const n = await cyCount(page, 'node');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.waitForFunction(() => window.__cy.nodes().length === 1);
+    await page.getByRole('button', { name: 'Redo' }).click();
+    await page.waitForFunction((k) => window.__cy.nodes().length === k, n);
+    await shot('04-expanded');
+  });
+
+  it('shows the risk breakdown and puts a signal\'s evidence on the canvas', async () => {
+    await page.getByRole('tab', { name: 'Risk' }).click();
+    const risk = page.getByTestId('risk');
+    await risk.getByRole('table', { name: 'Risk breakdown' }).waitFor();
+    assert.ok((await risk.getByRole('table', { name: 'Risk breakdown' }).locator('tbody tr').count()) >= 2);
+    const before = await cyCount(page, 'node');
+    await risk.getByRole('button', { name: /Show the evidence/ }).first().click();
+    await page.waitForFunction((k) => window.__cy.nodes().length > k && window.__cy.$('.hl').length > 0, before);
+    await shot('05-risk-evidence');
+  });
+
+  it('follows the money between two accounts', async () => {
+    // Put both accounts on the canvas through search, by account number.
+    for (const id of trail) {
+      const cap = (await gql(`query($id: ID!) { node(id: $id) { caption } }`, { id })).node.caption;
+      await page.getByLabel('Search').fill(cap);
+      const hit = page.locator(`[role=option][data-id="${id}"]`);
+      await hit.waitFor();
+      await hit.click();
+      await page.waitForFunction((x) => window.__cy.getElementById(x).nonempty(), id);
+    }
+    await page.getByRole('button', { name: 'Follow the money' }).click();
+    const money = page.getByTestId('money-panel');
+    await money.getByLabel('From').selectOption(trail[0]);
+    await money.getByLabel('To').selectOption(trail[1]);
+    await money.getByLabel('Kind').selectOption('MONEY_TRAIL');
+    await money.getByRole('button', { name: 'Find paths' }).click();
+    const paths = money.getByRole('list', { name: 'Paths' });
+    await paths.waitFor();
+    const text = await paths.textContent();
+    assert.match(text, /[A-Z]{3} [\d,]+\.\d\d/, 'amounts along the path');
+    assert.match(text, /on \d{4}-\d\d-\d\d/, 'dates along the path');
+    assert.ok((await cyCount(page, 'edge.hl')) >= 1, 'the path is highlighted');
+    await shot('06-money-trail');
+  });
+
+  it('exports the canvas as PNG and the graph as JSON and GraphML', async () => {
+    for (const [value, name] of [['png', 'crosslink-graph.png'], ['json', 'crosslink-graph.json'], ['graphml', 'crosslink-graph.graphml']]) {
+      const [dl] = await Promise.all([page.waitForEvent('download'), page.getByLabel('Export').selectOption(value)]);
+      assert.equal(dl.suggestedFilename(), name);
+      const file = join(artifacts, name);
+      await dl.saveAs(file);
+      const body = readFileSync(file);
+      if (value === 'png') assert.deepEqual([...body.subarray(1, 4)], [0x50, 0x4e, 0x47], 'a PNG');
+      if (value === 'json') assert.ok(JSON.parse(body.toString()).nodes.length >= 3);
+      if (value === 'graphml') assert.match(body.toString(), /<graphml[\s\S]*<node id=/);
+    }
+  });
+
+  it('opens an alert from the queue on the canvas', async () => {
+    await page.getByRole('tab', { name: 'Alerts' }).click();
+    const queue = page.getByRole('table', { name: 'Alert queue' });
+    await queue.locator('tbody tr').first().waitFor();
+    assert.ok((await queue.locator('tbody tr').count()) >= 1);
+    await shot('07-alerts');
+    await queue.locator('tbody tr').first().getByRole('button', { name: 'Open on canvas' }).click();
+    await page.getByTestId('canvas').waitFor({ state: 'visible' });
+    await page.waitForFunction(() => window.__cy.$('node.hl').length >= 1);
+    await page.getByTestId('entity-panel').waitFor();
+    await shot('08-alert-on-canvas');
+  });
+
+  it('raised no error in the page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});

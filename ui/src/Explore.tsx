@@ -1,0 +1,423 @@
+// Explore: search, put entities on the canvas, expand them (double-click, the menu or E) with
+// filters and a bound per node ("+N" on a node says how many more there are), pin, hide, undo
+// and redo, layouts, a time range, the entity panel, follow the money, and exports.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ApiError, call } from './api';
+import { Canvas, type CanvasHandle, type LayoutName } from './Canvas';
+import { EntityPanel } from './EntityPanel';
+import { MoneyPanel } from './MoneyPanel';
+import { Search } from './Search';
+import { download } from './download';
+import { NeighbourhoodQuery, NodesQuery, RisksQuery } from './queries';
+import type { Me } from './App';
+import {
+  allTypes, emptyGraph, History, merge, remove, timeSpan, toggle, toGraphML, toJSON, typeStyle,
+  type EntityType, type GEdge, type GNode, type GraphState,
+} from './model';
+
+interface Filters {
+  types: EntityType[];
+  limit: number;
+  from: string;
+  to: string;
+  minAmount: string;
+}
+
+const defaultFilters: Filters = { types: allTypes.filter((t) => t !== 'TRANSACTION'), limit: 25, from: '', to: '', minAmount: '' };
+
+export function Explore({ me, focus }: { me: Me; focus: { nodes: GNode[]; highlight: string[]; seq: number } | null }) {
+  const [graph, setGraphState] = useState<GraphState>(emptyGraph);
+  const history = useRef(new History());
+  const [selected, setSelected] = useState<string[]>([]);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [filters, setFilters] = useState<Filters>(defaultFilters);
+  const [showFilters, setShowFilters] = useState(false);
+  const [panel, setPanel] = useState<'entity' | 'money'>('entity');
+  const [menu, setMenu] = useState<{ id: string; x: number; y: number } | null>(null);
+  const [period, setPeriod] = useState<[number, number] | null>(null);
+  const canvas = useRef<CanvasHandle>(null);
+  const graphRef = useRef(graph);
+  graphRef.current = graph;
+  const analyst = me.role !== 'PARTNER';
+
+  /** Changes the graph, recording the previous state for undo. */
+  const setGraph = useCallback((f: (g: GraphState) => GraphState) => {
+    const prev = graphRef.current;
+    const next = f(prev);
+    if (next === prev) return;
+    history.current.push(prev);
+    graphRef.current = next;
+    setGraphState(next);
+  }, []);
+
+  const run = useCallback(async <T,>(what: string, f: () => Promise<T>): Promise<T | undefined> => {
+    setBusy(what);
+    setError(null);
+    try {
+      return await f();
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : `Something went wrong: ${String(e)}`);
+      return undefined;
+    } finally {
+      setBusy(null);
+    }
+  }, []);
+
+  /** Reads risk badges for nodes (analysts only: partners never see risk). */
+  const loadRisk = useCallback(
+    async (ids: string[]) => {
+      if (!analyst || !ids.length) return;
+      try {
+        const d = await call(RisksQuery, { ids });
+        setGraphState((g) => {
+          const nodes = { ...g.nodes };
+          for (const n of d.nodes) {
+            if (n && nodes[n.id] && n.risk) nodes[n.id] = { ...nodes[n.id], risk: n.risk.risk, alert: n.risk.alert };
+          }
+          const next = { ...g, nodes };
+          graphRef.current = next;
+          return next;
+        });
+      } catch {
+        // Badges are a nicety: the canvas works without them.
+      }
+    },
+    [analyst],
+  );
+
+  /** Adds nodes: around `anchor` (a node already drawn), or in a row when `line` (a path). */
+  const addNodes = useCallback(
+    (nodes: GNode[], edges: GEdge[] = [], highlight: string[] = [], opts: { anchor?: string; line?: boolean } = {}) => {
+      const before = new Set(Object.keys(graphRef.current.nodes));
+      const fresh = nodes.map((n) => n.id).filter((id) => !before.has(id));
+      canvas.current?.afterDraw(() => {
+        if (opts.line) canvas.current?.placeLine(nodes.map((n) => n.id));
+        else if (opts.anchor && before.has(opts.anchor)) canvas.current?.placeAround(opts.anchor, fresh);
+        canvas.current?.fit(highlight.length ? highlight : nodes.map((n) => n.id));
+      });
+      setGraph((g) => ({ ...merge(g, nodes, edges), highlight }));
+      void loadRisk(fresh);
+    },
+    [setGraph, loadRisk],
+  );
+
+  const expand = useCallback(
+    async (ids: string[]) => {
+      if (!ids.length) return;
+      const f = filters;
+      const filter: Record<string, unknown> = { types: f.types };
+      if (f.from) filter.from = new Date(f.from).toISOString();
+      if (f.to) filter.to = new Date(f.to + 'T23:59:59Z').toISOString();
+      if (f.minAmount) filter.minAmount = Math.round(Number(f.minAmount) * 100);
+      const d = await run(`Expanding ${ids.length === 1 ? graphRef.current.nodes[ids[0]]?.caption ?? ids[0] : `${ids.length} nodes`}…`, () =>
+        call(NeighbourhoodQuery, { ids, hops: 1, filter, limit: f.limit }),
+      );
+      if (!d) return;
+      const n = d.neighbourhood;
+      const before = new Set(Object.keys(graphRef.current.nodes));
+      const fresh = n.nodes.filter((x) => !before.has(x.id)).map((x) => x.id);
+      canvas.current?.afterDraw(() => {
+        canvas.current?.placeAround(ids[0], fresh);
+        canvas.current?.fit();
+      });
+      setGraph((g) => merge(g, n.nodes as GNode[], n.edges as GEdge[], n.more));
+      void loadRisk(fresh);
+    },
+    [filters, run, setGraph, loadRisk],
+  );
+
+  // An alert opened from the queue: its subject and evidence on the canvas.
+  useEffect(() => {
+    if (!focus) return;
+    addNodes(focus.nodes, [], focus.highlight);
+    setSelected([focus.nodes[0]?.id].filter(Boolean) as string[]);
+    setPanel('entity');
+  }, [focus, addNodes]);
+
+  const undo = () => {
+    const prev = history.current.undo(graphRef.current);
+    if (prev) {
+      graphRef.current = prev;
+      setGraphState(prev);
+    }
+  };
+  const redo = () => {
+    const next = history.current.redo(graphRef.current);
+    if (next) {
+      graphRef.current = next;
+      setGraphState(next);
+    }
+  };
+  const hideSelected = () => setGraph((g) => ({ ...g, hidden: [...new Set([...g.hidden, ...selected])] }));
+  const removeSelected = () => {
+    setGraph((g) => remove(g, selected));
+    setSelected([]);
+  };
+  const pinSelected = () => setGraph((g) => ({ ...g, pinned: toggle(g.pinned, selected) }));
+  const showAll = () => setGraph((g) => (g.hidden.length ? { ...g, hidden: [] } : g));
+
+  // Keyboard: E expand, H hide, Delete remove, P pin, Ctrl+Z / Ctrl+Shift+Z undo/redo, F fit.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement;
+      if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT')) return;
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z') {
+        e.preventDefault();
+        if (e.shiftKey) redo();
+        else undo();
+      } else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'y') {
+        e.preventDefault();
+        redo();
+      } else if (e.key === 'e' && selected.length) void expand(selected);
+      else if (e.key === 'h' && selected.length) hideSelected();
+      else if (e.key === 'p' && selected.length) pinSelected();
+      else if (e.key === 'Delete' && selected.length) removeSelected();
+      else if (e.key === 'f') canvas.current?.fit();
+      else if (e.key === 'Escape') setMenu(null);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
+
+  const span = useMemo(() => timeSpan(graph), [graph]);
+  const counts = { nodes: Object.keys(graph.nodes).length - graph.hidden.length, edges: Object.keys(graph.edges).length };
+  const focused = selected.length ? selected[selected.length - 1] : null;
+
+  return (
+    <div className="explore">
+      <div className="toolbar" role="toolbar" aria-label="Canvas tools">
+        <Search
+          analyst={analyst}
+          onPick={(n) => {
+            addNodes([n]);
+            setSelected([n.id]);
+            setPanel('entity');
+          }}
+        />
+        <button onClick={() => void expand(selected)} disabled={!selected.length} title="Expand the selected nodes (E, or double-click)">
+          Expand
+        </button>
+        <button onClick={() => setShowFilters((v) => !v)} aria-expanded={showFilters}>
+          Filters
+        </button>
+        <button onClick={undo} title="Undo (Ctrl+Z)">
+          Undo
+        </button>
+        <button onClick={redo} title="Redo (Ctrl+Shift+Z)">
+          Redo
+        </button>
+        <button onClick={pinSelected} disabled={!selected.length} title="Pin or unpin (P)">
+          Pin
+        </button>
+        <button onClick={hideSelected} disabled={!selected.length} title="Hide (H)">
+          Hide
+        </button>
+        <button onClick={showAll} disabled={!graph.hidden.length}>
+          Show hidden ({graph.hidden.length})
+        </button>
+        <button onClick={removeSelected} disabled={!selected.length} title="Remove from the canvas (Delete)">
+          Remove
+        </button>
+        <label className="inline">
+          Layout{' '}
+          <select aria-label="Layout" onChange={(e) => canvas.current?.layout(e.target.value as LayoutName)} defaultValue="">
+            <option value="" disabled>
+              choose…
+            </option>
+            <option value="cose">force-directed</option>
+            <option value="concentric">concentric</option>
+            <option value="breadthfirst">hierarchy</option>
+            <option value="circle">circle</option>
+            <option value="grid">grid</option>
+          </select>
+        </label>
+        <button onClick={() => canvas.current?.fit()} title="Fit (F)">
+          Fit
+        </button>
+        <ExportMenu
+          onPNG={() => download('crosslink-graph.png', canvas.current!.png())}
+          onSVG={() => download('crosslink-graph.svg', canvas.current!.svg(), 'image/svg+xml')}
+          onJSON={() => download('crosslink-graph.json', toJSON(graph), 'application/json')}
+          onGraphML={() => download('crosslink-graph.graphml', toGraphML(graph), 'application/xml')}
+        />
+        <button onClick={() => setPanel(panel === 'money' ? 'entity' : 'money')} aria-pressed={panel === 'money'}>
+          Follow the money
+        </button>
+      </div>
+      {showFilters && <FilterBar filters={filters} onChange={setFilters} />}
+      <div className="status" aria-live="polite">
+        {busy ? <span className="busy" data-testid="busy">{busy}</span> : <span>{counts.nodes} nodes, {counts.edges} edges</span>}
+        {error && (
+          <span role="alert" className="error">
+            {error}
+          </span>
+        )}
+        {span && <TimeRange span={span} value={period} onChange={setPeriod} />}
+      </div>
+      <div className="workspace">
+        <div className="canvas-wrap">
+          {!counts.nodes && <div className="empty">Search for a name, username, e-mail, phone, account, IP or hash to start.</div>}
+          <Canvas
+            ref={canvas}
+            graph={graph}
+            selected={selected}
+            period={period}
+            onSelect={setSelected}
+            onExpand={(id) => void expand([id])}
+            onContext={(id, x, y) => {
+              setSelected([id]);
+              setMenu({ id, x, y });
+            }}
+          />
+          {menu && (
+            <ul className="menu" role="menu" style={{ left: menu.x, top: menu.y }} onMouseLeave={() => setMenu(null)}>
+              {[
+                ['Expand', () => void expand([menu.id])],
+                ['Pin / unpin', pinSelected],
+                ['Hide', hideSelected],
+                ['Remove', removeSelected],
+                ['Money trail from here', () => setPanel('money')],
+              ].map(([label, f]) => (
+                <li key={label as string} role="menuitem" tabIndex={0} onClick={() => { (f as () => void)(); setMenu(null); }}>
+                  {label as string}
+                </li>
+              ))}
+            </ul>
+          )}
+          <Legend />
+        </div>
+        <aside className="panel">
+          {panel === 'money' ? (
+            <MoneyPanel
+              graph={graph}
+              selected={selected}
+              onPath={(nodes, edges, ids) => {
+                addNodes(nodes, edges, ids, { line: true });
+              }}
+            />
+          ) : focused && graph.nodes[focused] ? (
+            <EntityPanel
+              key={focused}
+              id={focused}
+              me={me}
+              onShow={async (ids, highlight) => {
+                const missing = ids.filter((id) => !graphRef.current.nodes[id]);
+                let nodes: GNode[] = [];
+                if (missing.length) {
+                  const d = await run('Loading the evidence…', () => call(NodesQuery, { ids: missing.slice(0, 500) }));
+                  nodes = (d?.nodes ?? []).filter(Boolean) as GNode[];
+                }
+                addNodes(nodes, [], highlight, { anchor: focused });
+                if (ids.length) void expandBetween(ids);
+              }}
+            />
+          ) : (
+            <div className="placeholder">Select a node to see its properties, sources, identifiers, risk and transactions.</div>
+          )}
+        </aside>
+      </div>
+    </div>
+  );
+
+  /** Draws the edges among the given nodes (the links of a signal's evidence). */
+  async function expandBetween(ids: string[]) {
+    const d = await run('Drawing the links…', () => call(NeighbourhoodQuery, { ids: ids.slice(0, 200), hops: 1, filter: { types: allTypes }, limit: 200 }));
+    if (!d) return;
+    const want = new Set(ids);
+    const edges = (d.neighbourhood.edges as GEdge[]).filter((e) => want.has(e.from) && want.has(e.to));
+    setGraph((g) => merge(g, [], edges));
+  }
+}
+
+function ExportMenu(p: { onPNG(): void; onSVG(): void; onJSON(): void; onGraphML(): void }) {
+  return (
+    <label className="inline">
+      Export{' '}
+      <select
+        aria-label="Export"
+        value=""
+        onChange={(e) => {
+          const v = e.target.value;
+          if (v === 'png') p.onPNG();
+          if (v === 'svg') p.onSVG();
+          if (v === 'json') p.onJSON();
+          if (v === 'graphml') p.onGraphML();
+        }}
+      >
+        <option value="">as…</option>
+        <option value="png">PNG image</option>
+        <option value="svg">SVG drawing</option>
+        <option value="json">JSON graph</option>
+        <option value="graphml">GraphML</option>
+      </select>
+    </label>
+  );
+}
+
+function FilterBar({ filters, onChange }: { filters: Filters; onChange(f: Filters): void }) {
+  return (
+    <fieldset className="filters">
+      <legend>Expand with</legend>
+      <div className="types">
+        {allTypes.map((t) => (
+          <label key={t}>
+            <input
+              type="checkbox"
+              checked={filters.types.includes(t)}
+              onChange={() => onChange({ ...filters, types: toggle(filters.types, [t]) as EntityType[] })}
+            />
+            {typeStyle[t].label}
+          </label>
+        ))}
+      </div>
+      <label>
+        At most per node <input type="number" min={1} max={500} value={filters.limit} onChange={(e) => onChange({ ...filters, limit: Math.max(1, Math.min(500, Number(e.target.value) || 25)) })} />
+      </label>
+      <label>
+        From <input type="date" value={filters.from} onChange={(e) => onChange({ ...filters, from: e.target.value })} />
+      </label>
+      <label>
+        To <input type="date" value={filters.to} onChange={(e) => onChange({ ...filters, to: e.target.value })} />
+      </label>
+      <label>
+        Min. amount <input type="number" min={0} value={filters.minAmount} onChange={(e) => onChange({ ...filters, minAmount: e.target.value })} />
+      </label>
+      <button onClick={() => onChange(defaultFilters)}>Reset</button>
+    </fieldset>
+  );
+}
+
+function TimeRange({ span, value, onChange }: { span: [number, number]; value: [number, number] | null; onChange(v: [number, number] | null): void }) {
+  const [lo, hi] = span;
+  const day = 86_400_000;
+  const steps = Math.max(1, Math.ceil((hi - lo) / day));
+  const cur = value ?? span;
+  const toStep = (t: number) => Math.round((t - lo) / day);
+  const fromStep = (s: number) => lo + s * day;
+  const fmt = (t: number) => new Date(t).toISOString().slice(0, 10);
+  return (
+    <span className="timerange" aria-label="Time range">
+      <span>{fmt(cur[0])}</span>
+      <input type="range" aria-label="From" min={0} max={steps} value={toStep(cur[0])} onChange={(e) => onChange([Math.min(fromStep(Number(e.target.value)), cur[1]), cur[1]])} />
+      <input type="range" aria-label="To" min={0} max={steps} value={toStep(cur[1])} onChange={(e) => onChange([cur[0], Math.max(fromStep(Number(e.target.value)), cur[0])])} />
+      <span>{fmt(cur[1])}</span>
+      {value && <button onClick={() => onChange(null)}>All time</button>}
+    </span>
+  );
+}
+
+function Legend() {
+  const shown: EntityType[] = ['PERSON', 'COMPANY', 'BANK_ACCOUNT', 'USER_ACCOUNT', 'MERCHANT', 'REPORT', 'EMAIL', 'FILE_HASH'];
+  return (
+    <div className="legend" aria-label="Legend">
+      {shown.map((t) => (
+        <span key={t}>
+          <i style={{ background: typeStyle[t].color }} /> {typeStyle[t].label}
+        </span>
+      ))}
+      <span><i className="ring-alert" /> alert</span>
+      <span><i className="ring-cross" /> shared across sectors</span>
+    </div>
+  );
+}
