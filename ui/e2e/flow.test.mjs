@@ -1,6 +1,7 @@
 // End-to-end: the investigator's flow in real Chromium against a running `crosslink serve` with
 // the demo world loaded (scripts/e2e.sh sets this up): sign in → search → expand → entity panel
-// with provenance → risk evidence → money trail between two accounts → alert queue → export.
+// with provenance → risk evidence → money trail between two accounts → export → alert queue →
+// communities → a case with a note, a saved view and a report.
 // Screenshots of each step go to CROSSLINK_UI_ARTIFACTS (default ui/test-results).
 //
 //   CROSSLINK_UI_URL=http://127.0.0.1:8080 CROSSLINK_UI_ANALYST_KEY=cl_... node --test e2e/
@@ -172,6 +173,62 @@ describe('investigator flow', { timeout: 300_000 }, () => {
     await page.waitForFunction(() => window.__cy.$('node.hl').length >= 1);
     await page.getByTestId('entity-panel').waitFor();
     await shot('08-alert-on-canvas');
+  });
+
+  it('finds communities around the canvas and colours it, and ranks central nodes', async () => {
+    await page.getByRole('tab', { name: 'Explore' }).click();
+    await page.getByRole('button', { name: 'Communities' }).click();
+    const panel = page.getByTestId('communities-panel');
+    await panel.getByLabel('Scope').selectOption('CANVAS');
+    await panel.getByLabel('Algorithm').selectOption('LOUVAIN');
+    await panel.getByRole('button', { name: 'Find communities' }).click();
+    const table = panel.getByRole('table', { name: 'Communities' });
+    await table.waitFor();
+    assert.ok((await table.locator('tbody tr').count()) >= 1, 'at least one community');
+    assert.match(await panel.textContent(), /modularity \d\.\d{3}/);
+    // Members on the canvas take their community's colour.
+    const coloured = await page.evaluate(() => window.__cy.nodes().filter((n) => ['#e6194b', '#3cb44b', '#4363d8', '#f58231'].includes(n.data('color'))).length);
+    assert.ok(coloured >= 1, 'nodes coloured by community');
+    await panel.getByLabel('Centrality').selectOption('PAGERANK');
+    await panel.getByRole('button', { name: 'Rank' }).click();
+    await panel.getByRole('list', { name: 'Most central' }).locator('li').first().waitFor();
+    await shot('09-communities');
+  });
+
+  it('builds a case: entities, a note, the current view, the history and a printable report', async () => {
+    const title = `E2E case ${Date.now()}`;
+    await page.getByRole('tab', { name: 'Cases' }).click();
+    const cases = page.getByTestId('cases');
+    await cases.getByLabel('New case title').fill(title);
+    await cases.getByRole('button', { name: 'Create' }).click();
+    await cases.locator('h2', { hasText: title }).waitFor();
+    // Back on the canvas: select the subject and add it to the open case.
+    await page.getByRole('tab', { name: 'Explore' }).click();
+    await page.evaluate((id) => { window.__cy.nodes().unselect(); window.__cy.getElementById(id).select(); }, subject.id);
+    await page.getByRole('button', { name: 'Add to case' }).click();
+    await page.getByRole('status').filter({ hasText: 'Added 1 to case' }).waitFor();
+    await page.getByRole('tab', { name: 'Cases' }).click();
+    await cases.getByRole('list', { name: 'Case entities' }).getByText(subject.caption).waitFor();
+    await cases.getByLabel('Note', { exact: true }).fill('Pays a reported account; see the money trail.');
+    await cases.getByRole('button', { name: 'Add note' }).click();
+    await cases.getByRole('list', { name: 'Case notes' }).getByText('Pays a reported account').waitFor();
+    await cases.getByLabel('View name').fill('money trail');
+    await cases.getByRole('button', { name: 'Save the current view' }).click();
+    await cases.getByRole('list', { name: 'Saved views' }).getByRole('button', { name: 'money trail' }).waitFor();
+    const history = await cases.getByRole('table', { name: 'Case history' }).textContent();
+    for (const action of ['created', 'added', 'note', 'view']) assert.match(history, new RegExp(action), `history has ${action}`);
+    await shot('10-case');
+    const [dl] = await Promise.all([page.waitForEvent('download'), cases.getByRole('button', { name: 'Download report' }).click()]);
+    const file = join(artifacts, 'case-report.html');
+    await dl.saveAs(file);
+    const html = readFileSync(file, 'utf8');
+    assert.match(html, new RegExp(title));
+    assert.match(html, /data:image\/png;base64,/, 'the canvas in the report');
+    assert.match(html, /Pays a reported account/);
+    // The saved view opens on the canvas with its nodes.
+    const n = await cyCount(page, 'node');
+    await cases.getByRole('list', { name: 'Saved views' }).getByRole('button', { name: 'money trail' }).click();
+    await page.waitForFunction((k) => window.__cy.nodes().length === k, n);
   });
 
   it('raised no error in the page', () => {

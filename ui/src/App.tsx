@@ -1,11 +1,11 @@
 // The shell: sign in with an API key (kept for this browser tab only), then the investigator's
 // views. The role decides what is shown: partner keys see no risk, alerts or cases.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, call, connect, disconnect } from './api';
 import { MeQuery } from './queries';
-import { Explore } from './Explore';
+import { Explore, type ExploreHandle, type Focus } from './Explore';
+import { CasesView } from './Cases';
 import { AlertsView } from './Alerts';
-import type { GNode } from './model';
 
 export interface Me {
   keyId: string;
@@ -20,8 +20,10 @@ export function App() {
   const [me, setMe] = useState<Me | null>(null);
   const [checking, setChecking] = useState(() => !!sessionStorage.getItem(storageKey));
   const [error, setError] = useState<string | null>(null);
-  const [view, setView] = useState<'explore' | 'alerts'>('explore');
-  const [focus, setFocus] = useState<{ nodes: GNode[]; highlight: string[]; seq: number } | null>(null);
+  const [view, setView] = useState<'explore' | 'alerts' | 'cases'>('explore');
+  const [focus, setFocus] = useState<Focus | null>(null);
+  const [currentCase, setCurrentCase] = useState<{ id: string; title: string } | null>(null);
+  const explore = useRef<ExploreHandle | null>(null);
 
   const signIn = useCallback(async (key: string) => {
     setChecking(true);
@@ -66,6 +68,11 @@ export function App() {
               Alerts
             </button>
           )}
+          {analyst && (
+            <button role="tab" aria-selected={view === 'cases'} className={view === 'cases' ? 'active' : ''} onClick={() => setView('cases')}>
+              Cases
+            </button>
+          )}
         </nav>
         <span className="who" data-testid="who">
           {me.name} · {me.role.toLowerCase()}
@@ -75,13 +82,26 @@ export function App() {
       </header>
       <main className="main">
         <div hidden={view !== 'explore'} className="view">
-          <Explore me={me} focus={focus} />
+          <Explore me={me} focus={focus} handle={explore} currentCase={currentCase} />
         </div>
         {analyst && view === 'alerts' && (
           <div className="view">
             <AlertsView
               onOpen={(nodes, highlight) => {
                 setFocus({ nodes, highlight, seq: Date.now() });
+                setView('explore');
+              }}
+            />
+          </div>
+        )}
+        {analyst && view === 'cases' && (
+          <div className="view">
+            <CasesView
+              current={currentCase?.id ?? null}
+              onCurrent={(id, title) => setCurrentCase(id && title ? { id, title } : null)}
+              view={() => explore.current?.view() ?? { nodeIds: [], edgeIds: [], positions: {}, png: null }}
+              onOpen={(nodes, positions) => {
+                setFocus({ nodes, highlight: [], seq: Date.now(), positions });
                 setView('explore');
               }}
             />

@@ -4,7 +4,7 @@
 // a full layout runs only when asked.
 import { forwardRef, useEffect, useImperativeHandle, useRef } from 'react';
 import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
-import { crossSectorIdentifiers, edgeLabel, edgeWidth, inPeriod, typeStyle, type GraphState } from './model';
+import { crossSectorIdentifiers, edgeLabel, edgeWidth, inPeriod, palette, typeStyle, type GraphState } from './model';
 
 export type LayoutName = 'cose' | 'concentric' | 'breadthfirst' | 'circle' | 'grid';
 
@@ -136,7 +136,8 @@ export const Canvas = forwardRef<CanvasHandle, Props>(function Canvas({ graph, s
       for (const n of Object.values(graph.nodes)) {
         if (hidden.has(n.id)) continue;
         const st = typeStyle[n.type] ?? typeStyle.PERSON;
-        const data = { id: n.id, label: nodeLabel(graph, n.id), color: st.color, shape: st.shape, type: n.type };
+        const g = graph.groups[n.id];
+        const data = { id: n.id, label: nodeLabel(graph, n.id), color: g != null ? palette[g % palette.length] : st.color, shape: st.shape, type: n.type };
         const el = c.getElementById(n.id);
         if (el.empty()) add.push({ group: 'nodes', data });
         else el.data(data);

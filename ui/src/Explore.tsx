@@ -6,9 +6,11 @@ import { ApiError, call } from './api';
 import { Canvas, type CanvasHandle, type LayoutName } from './Canvas';
 import { EntityPanel } from './EntityPanel';
 import { MoneyPanel } from './MoneyPanel';
+import { CommunitiesPanel } from './Communities';
+import type { CanvasView } from './Cases';
 import { Search } from './Search';
 import { download } from './download';
-import { NeighbourhoodQuery, NodesQuery, RisksQuery } from './queries';
+import { AddToCaseMutation, NeighbourhoodQuery, NodesQuery, RisksQuery } from './queries';
 import type { Me } from './App';
 import {
   allTypes, emptyGraph, History, merge, remove, timeSpan, toggle, toGraphML, toJSON, typeStyle,
@@ -25,7 +27,27 @@ interface Filters {
 
 const defaultFilters: Filters = { types: allTypes.filter((t) => t !== 'TRANSACTION'), limit: 25, from: '', to: '', minAmount: '' };
 
-export function Explore({ me, focus }: { me: Me; focus: { nodes: GNode[]; highlight: string[]; seq: number } | null }) {
+/** Something to put on the canvas from another view: an alert's evidence, a case, a saved view. */
+export interface Focus {
+  nodes: GNode[];
+  highlight: string[];
+  seq: number;
+  /** A saved view: replaces the canvas and restores the positions. */
+  positions?: Record<string, { x: number; y: number }>;
+}
+
+export interface ExploreHandle {
+  view(): CanvasView;
+}
+
+interface ExploreProps {
+  me: Me;
+  focus: Focus | null;
+  handle: React.MutableRefObject<ExploreHandle | null>;
+  currentCase: { id: string; title: string } | null;
+}
+
+export function Explore({ me, focus, handle, currentCase }: ExploreProps) {
   const [graph, setGraphState] = useState<GraphState>(emptyGraph);
   const history = useRef(new History());
   const [selected, setSelected] = useState<string[]>([]);
@@ -33,7 +55,8 @@ export function Explore({ me, focus }: { me: Me; focus: { nodes: GNode[]; highli
   const [error, setError] = useState<string | null>(null);
   const [filters, setFilters] = useState<Filters>(defaultFilters);
   const [showFilters, setShowFilters] = useState(false);
-  const [panel, setPanel] = useState<'entity' | 'money'>('entity');
+  const [panel, setPanel] = useState<'entity' | 'money' | 'communities'>('entity');
+  const [notice, setNotice] = useState<string | null>(null);
   const [menu, setMenu] = useState<{ id: string; x: number; y: number } | null>(null);
   const [period, setPeriod] = useState<[number, number] | null>(null);
   const canvas = useRef<CanvasHandle>(null);
@@ -54,6 +77,7 @@ export function Explore({ me, focus }: { me: Me; focus: { nodes: GNode[]; highli
   const run = useCallback(async <T,>(what: string, f: () => Promise<T>): Promise<T | undefined> => {
     setBusy(what);
     setError(null);
+    setNotice(null);
     try {
       return await f();
     } catch (e) {
@@ -127,13 +151,46 @@ export function Explore({ me, focus }: { me: Me; focus: { nodes: GNode[]; highli
     [filters, run, setGraph, loadRisk],
   );
 
-  // An alert opened from the queue: its subject and evidence on the canvas.
+  // Something opened from another view: an alert's evidence, a case's entities, a saved view.
   useEffect(() => {
     if (!focus) return;
-    addNodes(focus.nodes, [], focus.highlight);
+    if (focus.positions) {
+      // A saved view replaces the canvas, with its layout and the links among its nodes.
+      const ids = focus.nodes.map((n) => n.id);
+      const p = focus.positions;
+      canvas.current?.afterDraw(() => canvas.current?.setPositions(p));
+      setGraph(() => merge(emptyGraph, focus.nodes, []));
+      void loadRisk(ids);
+      void expandBetween(ids);
+    } else {
+      addNodes(focus.nodes, [], focus.highlight);
+      if (focus.nodes.length > 1) void expandBetween(focus.nodes.map((n) => n.id));
+    }
     setSelected([focus.nodes[0]?.id].filter(Boolean) as string[]);
     setPanel('entity');
-  }, [focus, addNodes]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [focus]);
+
+  // What the Cases view saves and prints.
+  handle.current = {
+    view: () => {
+      const g = graphRef.current;
+      const hidden = new Set(g.hidden);
+      const nodeIds = Object.keys(g.nodes).filter((id) => !hidden.has(id));
+      return {
+        nodeIds,
+        edgeIds: Object.values(g.edges).filter((e) => !hidden.has(e.from) && !hidden.has(e.to)).map((e) => e.id),
+        positions: canvas.current?.positions() ?? {},
+        png: nodeIds.length ? canvas.current?.png() ?? null : null,
+      };
+    },
+  };
+
+  const addToCase = async () => {
+    if (!currentCase || !selected.length) return;
+    const ok = await run('Adding to the case…', () => call(AddToCaseMutation, { id: currentCase.id, entityIds: selected }, true));
+    if (ok) setNotice(`Added ${selected.length} to case “${currentCase.title}”.`);
+  };
 
   const undo = () => {
     const prev = history.current.undo(graphRef.current);
@@ -244,6 +301,16 @@ export function Explore({ me, focus }: { me: Me; focus: { nodes: GNode[]; highli
         <button onClick={() => setPanel(panel === 'money' ? 'entity' : 'money')} aria-pressed={panel === 'money'}>
           Follow the money
         </button>
+        {analyst && (
+          <button onClick={() => setPanel(panel === 'communities' ? 'entity' : 'communities')} aria-pressed={panel === 'communities'}>
+            Communities
+          </button>
+        )}
+        {analyst && (
+          <button onClick={() => void addToCase()} disabled={!currentCase || !selected.length} title={currentCase ? `Add the selected nodes to “${currentCase.title}”` : 'Open a case in Cases first'}>
+            Add to case
+          </button>
+        )}
       </div>
       {showFilters && <FilterBar filters={filters} onChange={setFilters} />}
       <div className="status" aria-live="polite">
@@ -253,6 +320,8 @@ export function Explore({ me, focus }: { me: Me; focus: { nodes: GNode[]; highli
             {error}
           </span>
         )}
+        {notice && !busy && <span role="status" className="notice">{notice}</span>}
+        {currentCase && <span className="muted">case: {currentCase.title}</span>}
         {span && <TimeRange span={span} value={period} onChange={setPeriod} />}
       </div>
       <div className="workspace">
@@ -288,7 +357,13 @@ export function Explore({ me, focus }: { me: Me; focus: { nodes: GNode[]; highli
           <Legend />
         </div>
         <aside className="panel">
-          {panel === 'money' ? (
+          {panel === 'communities' ? (
+            <CommunitiesPanel
+              graph={graph}
+              onColour={(groups) => setGraph((g) => ({ ...g, groups: groups ?? {} }))}
+              onShow={(nodes, highlight) => addNodes(nodes, [], highlight, { anchor: focused ?? undefined })}
+            />
+          ) : panel === 'money' ? (
             <MoneyPanel
               graph={graph}
               selected={selected}

@@ -33,9 +33,14 @@ export interface GraphState {
   hidden: string[];
   /** Ids highlighted (a path, a signal's evidence). */
   highlight: string[];
+  /** Community of each node when the canvas is coloured by community (index into palette). */
+  groups: Record<string, number>;
 }
 
-export const emptyGraph: GraphState = { nodes: {}, edges: {}, more: {}, pinned: [], hidden: [], highlight: [] };
+export const emptyGraph: GraphState = { nodes: {}, edges: {}, more: {}, pinned: [], hidden: [], highlight: [], groups: {} };
+
+/** Colours of communities on the canvas (12 that stay apart, then they repeat). */
+export const palette = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9a6324', '#469990', '#800000', '#808000', '#000075'];
 
 /** How each type is drawn: a colour, a short icon text and a readable name. */
 export const typeStyle: Record<EntityType, { color: string; icon: string; label: string; shape: string }> = {

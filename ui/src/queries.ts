@@ -141,3 +141,101 @@ export const UpdateAlertMutation = graphql(`
     updateAlert(id: $id, input: $input) { id status assignee closeReason }
   }
 `);
+
+export const CommunitiesQuery = graphql(`
+  query Communities($input: CommunityInput!) {
+    communities(input: $input) {
+      run { id algorithm modularity count nodes relationships elapsedMs createdAt scope { kind } }
+      communities { id size flowIn flowOut internal riskShare flows { currency in out internal } countries { country count } members { id type caption properties } }
+    }
+  }
+`);
+
+export const StartCommunitiesMutation = graphql(`
+  mutation StartCommunities($input: CommunityInput!) {
+    startCommunities(input: $input) { id state progress }
+  }
+`);
+
+export const JobQuery = graphql(`
+  query Job($id: ID!) {
+    job(id: $id) {
+      id state progress error
+      communities {
+        run { id algorithm modularity count nodes relationships elapsedMs createdAt scope { kind } }
+        communities { id size flowIn flowOut internal riskShare flows { currency in out internal } countries { country count } members { id type caption properties } }
+      }
+    }
+  }
+`);
+
+export const CommunityRunsQuery = graphql(`
+  query CommunityRuns {
+    communityRuns(first: 20) { nodes { id algorithm modularity count stored createdAt scope { kind } } }
+  }
+`);
+
+export const CommunityRunQuery = graphql(`
+  query CommunityRun($id: ID!) {
+    communityRun(id: $id, top: 50, membersPerCommunity: 50) {
+      run { id algorithm modularity count nodes relationships elapsedMs createdAt scope { kind } }
+      communities { id size flowIn flowOut internal riskShare flows { currency in out internal } countries { country count } members { id type caption properties } }
+    }
+  }
+`);
+
+export const CentralityQuery = graphql(`
+  query Centrality($input: CentralityInput!) {
+    centrality(input: $input) { algorithm nodes relationships elapsedMs ranked { rank score node { id type caption properties } } }
+  }
+`);
+
+export const CasesQuery = graphql(`
+  query Cases($status: CaseStatus) {
+    cases(status: $status, first: 100) { nodes { id title status createdBy updatedAt } }
+  }
+`);
+
+
+export const CaseQuery = graphql(`
+  query Case($id: ID!) {
+    case(id: $id) {
+      id title description status createdBy createdAt updatedAt
+      entities { id type caption properties }
+      alerts { id status risk reason subject { id caption } }
+      notes { id text by at }
+      views { id name by at nodeIds edgeIds layout }
+      history { at by action detail }
+    }
+  }
+`);
+
+export const CreateCaseMutation = graphql(`
+  mutation CreateCase($title: String!, $description: String) {
+    createCase(title: $title, description: $description) { id title }
+  }
+`);
+
+export const AddToCaseMutation = graphql(`
+  mutation AddToCase($id: ID!, $entityIds: [ID!], $alertIds: [ID!]) {
+    addToCase(id: $id, entityIds: $entityIds, alertIds: $alertIds) { id }
+  }
+`);
+
+export const AddCaseNoteMutation = graphql(`
+  mutation AddCaseNote($id: ID!, $text: String!) {
+    addCaseNote(id: $id, text: $text) { id }
+  }
+`);
+
+export const SaveCaseViewMutation = graphql(`
+  mutation SaveCaseView($id: ID!, $view: SavedViewInput!) {
+    saveCaseView(id: $id, view: $view) { id }
+  }
+`);
+
+export const UpdateCaseMutation = graphql(`
+  mutation UpdateCase($id: ID!, $status: CaseStatus) {
+    updateCase(id: $id, status: $status) { id status }
+  }
+`);
