@@ -1,5 +1,8 @@
 # Crosslink. The two commands of the README: `make run` and `make test`.
-.PHONY: run test build generate lint neo4j neo4j-stop neo4j-status e2e
+.PHONY: run test build generate lint neo4j neo4j-stop neo4j-status e2e bench-ui
+
+bench-ui: ## the UI's speed in Chromium against a running `make run` (figures in docs/benchmarks.md)
+	. .cache/neo4j/instances/demo/demo-keys.env && CROSSLINK_UI_ANALYST_KEY=$$CROSSLINK_ANALYST_KEY node ui/e2e/bench.mjs
 
 e2e: ## only the UI end-to-end tests (real Chromium, its own Neo4j with the demo world)
 	scripts/e2e.sh

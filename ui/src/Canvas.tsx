@@ -44,6 +44,9 @@ const style: cytoscape.StylesheetJson = [
       'text-margin-y': 4,
       'text-wrap': 'ellipsis',
       'text-max-width': '120px',
+      // Labels too small to read are not drawn: zoomed out over thousands of nodes, that is
+      // what keeps panning smooth.
+      'min-zoomed-font-size': 7,
       color: '#1f2937',
       'text-background-color': '#ffffff',
       'text-background-opacity': 0.75,
@@ -68,15 +71,20 @@ const style: cytoscape.StylesheetJson = [
       'line-color': '#94a3b8',
       'target-arrow-color': '#94a3b8',
       'target-arrow-shape': 'triangle',
-      'curve-style': 'bezier',
-      label: 'data(label)',
+      'curve-style': 'straight',
       'font-size': 8,
+      'min-zoomed-font-size': 7,
       color: '#475569',
       'text-rotation': 'autorotate',
       'text-background-color': '#ffffff',
       'text-background-opacity': 0.8,
     },
   },
+  // Edge labels (amounts) are measured and drawn only on small canvases, on highlighted paths
+  // and on selected edges: hundreds of labels cost more than the drawing itself.
+  { selector: 'edge.labelled, edge.hl, edge:selected', style: { label: 'data(label)' } },
+  // Thousands of edges: haystack lines (no arrows, no curve fitting) are the cheapest to draw.
+  { selector: 'edge.fast', style: { 'curve-style': 'haystack', 'target-arrow-shape': 'none', 'haystack-radius': 0 } },
   { selector: 'edge.money', style: { 'line-color': '#16a34a', 'target-arrow-color': '#16a34a', color: '#166534' } },
   { selector: 'edge.hl', style: { 'line-color': '#f97316', 'target-arrow-color': '#f97316', width: 5 } },
 ];
@@ -121,10 +129,37 @@ export const Canvas = forwardRef<CanvasHandle, Props>(function Canvas({ graph, s
   useEffect(() => {
     const c = cy.current;
     if (!c) return;
+    const t0 = performance.now();
     const cross = crossSectorIdentifiers(graph);
     const hidden = new Set(graph.hidden);
     const hl = new Set(graph.highlight);
     const pinned = new Set(graph.pinned);
+    const from = period?.[0] ?? null;
+    const to = period?.[1] ?? null;
+    const nodeClasses = (n: GraphState['nodes'][string]) =>
+      [
+        (n.risk ?? 0) >= 0.3 && !n.alert ? 'risky' : '',
+        n.alert ? 'alert' : '',
+        cross.has(n.id) ? 'cross' : '',
+        pinned.has(n.id) ? 'pinned' : '',
+        hl.has(n.id) ? 'hl' : '',
+        inPeriod(n, from, to) ? '' : 'faded',
+      ].filter(Boolean).join(' ');
+    const edgeCount = Object.keys(graph.edges).length;
+    const labelled = edgeCount <= 300;
+    const fast = edgeCount > 2000;
+    const edgeClasses = (e: GraphState['edges'][string]) =>
+      [
+        labelled ? 'labelled' : '',
+        fast && !hl.has(e.id) ? 'fast' : '',
+        e.type === 'FLOW' || e.type === 'SENT' || e.type === 'TO' ? 'money' : '',
+        hl.has(e.id) ? 'hl' : '',
+        inPeriod(e, from, to) ? '' : 'faded',
+      ].filter(Boolean).join(' ');
+    // New nodes without a place go near the middle (callers place them better: afterDraw).
+    const ext = c.extent();
+    let k = 0;
+    // Only what changed is touched: data, classes and locks are compared with what is drawn.
     c.batch(() => {
       c.nodes().forEach((el) => {
         if (!graph.nodes[el.id()] || hidden.has(el.id())) el.remove();
@@ -137,51 +172,51 @@ export const Canvas = forwardRef<CanvasHandle, Props>(function Canvas({ graph, s
         if (hidden.has(n.id)) continue;
         const st = typeStyle[n.type] ?? typeStyle.PERSON;
         const g = graph.groups[n.id];
-        const data = { id: n.id, label: nodeLabel(graph, n.id), color: g != null ? palette[g % palette.length] : st.color, shape: st.shape, type: n.type };
+        const label = nodeLabel(graph, n.id);
+        const color = g != null ? palette[g % palette.length] : st.color;
+        const cls = nodeClasses(n);
         const el = c.getElementById(n.id);
-        if (el.empty()) add.push({ group: 'nodes', data });
-        else el.data(data);
+        if (el.empty()) {
+          k++;
+          add.push({
+            group: 'nodes',
+            data: { id: n.id, label, color, shape: st.shape, type: n.type, cls },
+            classes: cls,
+            position: { x: (ext.x1 + ext.x2) / 2 + 60 * Math.cos(k), y: (ext.y1 + ext.y2) / 2 + 60 * Math.sin(k) + k * 3 },
+            locked: pinned.has(n.id),
+          });
+          continue;
+        }
+        if (el.data('label') !== label || el.data('color') !== color) el.data({ label, color });
+        if (el.data('cls') !== cls) {
+          el.classes(cls);
+          el.data('cls', cls);
+        }
+        if (pinned.has(n.id) !== el.locked()) {
+          if (pinned.has(n.id)) el.lock();
+          else el.unlock();
+        }
       }
       if (add.length) c.add(add);
       const addE: ElementDefinition[] = [];
       for (const e of Object.values(graph.edges)) {
         if (hidden.has(e.from) || hidden.has(e.to)) continue;
-        const data = { id: e.id, source: e.from, target: e.to, label: edgeLabel(e), width: edgeWidth(e), type: e.type };
+        const cls = edgeClasses(e);
         const el = c.getElementById(e.id);
-        if (el.empty()) addE.push({ group: 'edges', data });
-        else el.data(data);
+        if (el.empty()) {
+          addE.push({ group: 'edges', data: { id: e.id, source: e.from, target: e.to, label: edgeLabel(e), width: edgeWidth(e), type: e.type, cls }, classes: cls });
+        } else if (el.data('cls') !== cls) {
+          el.classes(cls);
+          el.data('cls', cls);
+        }
       }
       if (addE.length) c.add(addE);
-      c.nodes().forEach((el) => {
-        const n = graph.nodes[el.id()];
-        el.toggleClass('risky', (n.risk ?? 0) >= 0.3 && !n.alert);
-        el.toggleClass('alert', !!n.alert);
-        el.toggleClass('cross', cross.has(n.id));
-        el.toggleClass('pinned', pinned.has(n.id));
-        el.toggleClass('hl', hl.has(n.id));
-        el.toggleClass('faded', !inPeriod(n, period?.[0] ?? null, period?.[1] ?? null));
-        if (pinned.has(n.id)) el.lock();
-        else el.unlock();
-      });
-      c.edges().forEach((el) => {
-        const e = graph.edges[el.id()];
-        el.toggleClass('money', e.type === 'FLOW' || e.type === 'SENT' || e.type === 'TO');
-        el.toggleClass('hl', hl.has(e.id));
-        el.toggleClass('faded', !inPeriod(e, period?.[0] ?? null, period?.[1] ?? null));
-      });
     });
-    // Nodes added without a position (a search result, a path) get one near the middle.
-    const fresh = c.nodes().filter((n) => n.position().x === 0 && n.position().y === 0 && !n.data('placed'));
-    if (fresh.nonempty()) {
-      const ext = c.extent();
-      fresh.forEach((n, i) => {
-        n.position({ x: (ext.x1 + ext.x2) / 2 + 60 * Math.cos(i), y: (ext.y1 + ext.y2) / 2 + 60 * Math.sin(i) + i * 3 });
-        n.data('placed', true);
-      });
-    }
     const run = pending.current;
     pending.current = [];
     for (const f of run) f();
+    // The time this state took to apply, for the UI benchmark (ui/e2e/bench.mjs).
+    (window as unknown as { __drawMs?: number[] }).__drawMs?.push(performance.now() - t0);
   }, [graph, period]);
 
   useEffect(() => {
@@ -252,7 +287,6 @@ export const Canvas = forwardRef<CanvasHandle, Props>(function Canvas({ graph, s
         const n = c.getElementById(id);
         if (n.nonempty() && !n.locked()) {
           n.position({ x: x0 + i * 170, y: y0 + (i % 2) * 30 });
-          n.data('placed', true);
         }
       });
     },
@@ -265,16 +299,17 @@ export const Canvas = forwardRef<CanvasHandle, Props>(function Canvas({ graph, s
       // Rings of 12, 24, 36, ... around the expanded node.
       let ring = 1;
       let k = 0;
+      c.startBatch();
       fresh.forEach((n) => {
         const slots = 12 * ring;
         const a = (2 * Math.PI * k) / slots + ring * 0.3;
         n.position({ x: o.x + 110 * ring * Math.cos(a), y: o.y + 110 * ring * Math.sin(a) });
-        n.data('placed', true);
         if (++k >= slots) {
           ring++;
           k = 0;
         }
       });
+      c.endBatch();
     },
   }));
 

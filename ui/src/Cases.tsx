@@ -3,7 +3,8 @@
 // close or reopen it, and print a report (HTML that prints to PDF).
 import { useEffect, useState } from 'react';
 import { ApiError, call } from './api';
-import { AddCaseNoteMutation, CaseQuery, CasesQuery, CreateCaseMutation, NodesQuery, SaveCaseViewMutation, UpdateCaseMutation } from './queries';
+import { AddCaseNoteMutation, CaseQuery, CasesQuery, CreateCaseMutation, SaveCaseViewMutation, UpdateCaseMutation } from './queries';
+import { loadNodes } from './Explore';
 import { formatTime, type GNode } from './model';
 import { openReport, reportFile } from './report';
 import { download } from './download';
@@ -116,7 +117,7 @@ export function CasesView({ current, onCurrent, view, onOpen }: Props) {
               {c.views.map((v) => (
                 <li key={v.id}>
                   <button className="link" onClick={() => void guard(async () => {
-                    const nodes = (await call(NodesQuery, { ids: v.nodeIds })).nodes.filter(Boolean) as GNode[];
+                    const nodes = await loadNodes(v.nodeIds);
                     let positions: Record<string, { x: number; y: number }> = {};
                     try { positions = v.layout ? JSON.parse(v.layout).positions ?? {} : {}; } catch { positions = {}; }
                     onOpen(nodes, positions);

@@ -4,7 +4,8 @@
 // central facilitators.
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, call } from './api';
-import { CentralityQuery, CommunitiesQuery, CommunityRunQuery, CommunityRunsQuery, JobQuery, StartCommunitiesMutation } from './queries';
+import { CentralityQuery, CommunitiesQuery, CommunityRunQuery, CommunityRunsQuery, JobQuery, StartCentralityMutation, StartCommunitiesMutation } from './queries';
+import type { JobQuery as JobData } from './gql/graphql';
 import { formatAmount, palette, type GNode, type GraphState } from './model';
 import type { CommunitiesQuery as CommunitiesData, CommunityAlgorithm, CentralityAlgorithm, CommunityRunsQuery as RunsData, CentralityQuery as CentralityData } from './gql/graphql';
 
@@ -60,17 +61,9 @@ export function CommunitiesPanel({ graph, onColour, onShow }: Props) {
       if (scope === 'CANVAS') {
         show((await call(CommunitiesQuery, { input })).communities);
       } else {
-        // The whole money-flow graph runs as a job: poll its progress.
-        let job = (await call(StartCommunitiesMutation, { input }, true)).startCommunities;
-        setProgress(job.progress);
-        while (job.state === 'RUNNING' && !cancelled.current) {
-          await new Promise((r) => setTimeout(r, 700));
-          const j = (await call(JobQuery, { id: job.id })).job;
-          job = { id: j.id, state: j.state, progress: j.progress };
-          setProgress(j.progress);
-          if (j.state === 'SUCCEEDED' && j.communities) show(j.communities);
-          if (j.state === 'FAILED') throw new ApiError(j.error ?? 'The community detection failed.', 'FAILED');
-        }
+        // The whole money-flow graph runs as a job.
+        const j = await poll((await call(StartCommunitiesMutation, { input }, true)).startCommunities.id);
+        if (j?.communities) show(j.communities);
       }
       call(CommunityRunsQuery, {}).then((d) => setRuns(d.communityRuns.nodes)).catch(() => undefined);
     } catch (e) {
@@ -78,6 +71,20 @@ export function CommunitiesPanel({ graph, onColour, onShow }: Props) {
     } finally {
       setBusy(false);
       setProgress(null);
+    }
+  };
+
+
+  /** Polls a background job, showing its progress, until it ends; its result, or null if cancelled. */
+  const poll = async (id: string): Promise<JobData['job'] | null> => {
+    setProgress(0);
+    for (;;) {
+      if (cancelled.current) return null;
+      const j = (await call(JobQuery, { id })).job;
+      setProgress(j.progress);
+      if (j.state === 'SUCCEEDED') return j;
+      if (j.state === 'FAILED' || j.state === 'CANCELLED') throw new ApiError(j.error ?? `The analysis ${j.state.toLowerCase()}.`, j.state);
+      await new Promise((r) => setTimeout(r, 700));
     }
   };
 
@@ -97,11 +104,17 @@ export function CommunitiesPanel({ graph, onColour, onShow }: Props) {
     setBusy(true);
     setError(null);
     try {
-      setCentral((await call(CentralityQuery, { input: { algorithm: calgo, scope: scopeInput(), first: 20 } })).centrality);
+      const input = { algorithm: calgo, scope: scopeInput(), first: 20 };
+      if (scope === 'CANVAS') setCentral((await call(CentralityQuery, { input })).centrality);
+      else {
+        const j = await poll((await call(StartCentralityMutation, { input }, true)).startCentrality.id);
+        if (j?.centrality) setCentral(j.centrality);
+      }
     } catch (e) {
       setError(e instanceof ApiError ? e.message : String(e));
     } finally {
       setBusy(false);
+      setProgress(null);
     }
   };
 

@@ -2,7 +2,7 @@
 // filters and a bound per node ("+N" on a node says how many more there are), pin, hide, undo
 // and redo, layouts, a time range, the entity panel, follow the money, and exports.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { ApiError, call } from './api';
+import { ApiError, call, chunked } from './api';
 import { Canvas, type CanvasHandle, type LayoutName } from './Canvas';
 import { EntityPanel } from './EntityPanel';
 import { MoneyPanel } from './MoneyPanel';
@@ -127,9 +127,9 @@ export function Explore({ me, focus, handle, currentCase }: ExploreProps) {
   );
 
   const expand = useCallback(
-    async (ids: string[]) => {
+    async (ids: string[], limit?: number) => {
       if (!ids.length) return;
-      const f = filters;
+      const f = { ...filters, limit: limit ?? filters.limit };
       const filter: Record<string, unknown> = { types: f.types };
       if (f.from) filter.from = new Date(f.from).toISOString();
       if (f.to) filter.to = new Date(f.to + 'T23:59:59Z').toISOString();
@@ -343,6 +343,7 @@ export function Explore({ me, focus, handle, currentCase }: ExploreProps) {
             <ul className="menu" role="menu" style={{ left: menu.x, top: menu.y }} onMouseLeave={() => setMenu(null)}>
               {[
                 ['Expand', () => void expand([menu.id])],
+                ...(graph.more[menu.id] ? [[`Expand all (up to 500; ${graph.more[menu.id]} more)`, () => void expand([menu.id], 500)]] : []),
                 ['Pin / unpin', pinSelected],
                 ['Hide', hideSelected],
                 ['Remove', removeSelected],
@@ -380,8 +381,7 @@ export function Explore({ me, focus, handle, currentCase }: ExploreProps) {
                 const missing = ids.filter((id) => !graphRef.current.nodes[id]);
                 let nodes: GNode[] = [];
                 if (missing.length) {
-                  const d = await run('Loading the evidence…', () => call(NodesQuery, { ids: missing.slice(0, 500) }));
-                  nodes = (d?.nodes ?? []).filter(Boolean) as GNode[];
+                  nodes = (await run('Loading the evidence…', () => loadNodes(missing.slice(0, 2000)))) ?? [];
                 }
                 addNodes(nodes, [], highlight, { anchor: focused });
                 if (ids.length) void expandBetween(ids);
@@ -395,14 +395,29 @@ export function Explore({ me, focus, handle, currentCase }: ExploreProps) {
     </div>
   );
 
-  /** Draws the edges among the given nodes (the links of a signal's evidence). */
+  /**
+   * Draws the edges among the given nodes (a signal's evidence, a case, a saved view): their
+   * neighbourhoods in slices of 50 (the API's bound), 4 at a time, for up to 2,000 nodes.
+   */
   async function expandBetween(ids: string[]) {
-    const d = await run('Drawing the links…', () => call(NeighbourhoodQuery, { ids: ids.slice(0, 200), hops: 1, filter: { types: allTypes }, limit: 200 }));
-    if (!d) return;
     const want = new Set(ids);
-    const edges = (d.neighbourhood.edges as GEdge[]).filter((e) => want.has(e.from) && want.has(e.to));
-    setGraph((g) => merge(g, [], edges));
+    const edges = await run(`Drawing the links among ${ids.length} nodes…`, () =>
+      chunked(ids.slice(0, 2000), 50, 4, async (part) => {
+        const d = await call(NeighbourhoodQuery, { ids: part, hops: 1, filter: { types: allTypes }, limit: 200 });
+        return (d.neighbourhood.edges as GEdge[]).filter((e) => want.has(e.from) && want.has(e.to));
+      }),
+    );
+    if (edges?.length) setGraphState((g) => {
+      const next = merge(g, [], edges);
+      graphRef.current = next;
+      return next;
+    });
   }
+}
+
+/** Nodes by id, in slices of 1,000 (the API's bound). */
+export async function loadNodes(ids: string[]): Promise<GNode[]> {
+  return chunked(ids, 1000, 2, async (part) => ((await call(NodesQuery, { ids: part })).nodes.filter(Boolean) as GNode[]));
 }
 
 function ExportMenu(p: { onPNG(): void; onSVG(): void; onJSON(): void; onGraphML(): void }) {

@@ -48,3 +48,19 @@ export async function call<D, V extends AnyVariables>(doc: TypedDocumentNode<D, 
   }
   return res.data as D;
 }
+
+/** Runs f over slices of at most `size` items, `parallel` at a time, and concatenates the results. */
+export async function chunked<T, R>(items: T[], size: number, parallel: number, f: (part: T[]) => Promise<R[]>): Promise<R[]> {
+  const parts: T[][] = [];
+  for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size));
+  const out: R[][] = new Array(parts.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < parts.length) {
+      const i = next++;
+      out[i] = await f(parts[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, parts.length) }, worker));
+  return out.flat();
+}

@@ -157,10 +157,17 @@ export const StartCommunitiesMutation = graphql(`
   }
 `);
 
+export const StartCentralityMutation = graphql(`
+  mutation StartCentrality($input: CentralityInput!) {
+    startCentrality(input: $input) { id state progress }
+  }
+`);
+
 export const JobQuery = graphql(`
   query Job($id: ID!) {
     job(id: $id) {
       id state progress error
+      centrality { algorithm nodes relationships elapsedMs ranked { rank score node { id type caption properties } } }
       communities {
         run { id algorithm modularity count nodes relationships elapsedMs createdAt scope { kind } }
         communities { id size flowIn flowOut internal riskShare flows { currency in out internal } countries { country count } members { id type caption properties } }
