@@ -110,7 +110,17 @@ describe('investigator flow', { timeout: 300_000 }, () => {
     await page.waitForFunction(() => window.__cy.nodes().length === 1);
     await page.getByRole('button', { name: 'Redo' }).click();
     await page.waitForFunction((k) => window.__cy.nodes().length === k, n);
+    // Group two nodes in a named box, then take it back.
+    await page.evaluate(() => { const ns = window.__cy.nodes(); ns.unselect(); ns[0].select(); ns[1].select(); });
+    page.once('dialog', (d) => d.accept('Suspects'));
+    await page.getByRole('button', { name: 'Group', exact: true }).click();
+    await page.waitForFunction(() => window.__cy.nodes('.box').length === 1 && window.__cy.nodes('.box').children().length === 2);
+    assert.equal(await page.evaluate(() => window.__cy.nodes('.box').data('label')), 'Suspects');
     await shot('04-expanded');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.waitForFunction(() => window.__cy.nodes('.box').length === 0);
+    await page.evaluate((id) => { window.__cy.nodes().unselect(); window.__cy.getElementById(id).select(); }, subject.id);
+    await page.getByTestId('entity-panel').locator('h2', { hasText: subject.caption }).waitFor();
   });
 
   it('shows the risk breakdown and puts a signal\'s evidence on the canvas', async () => {

@@ -56,7 +56,22 @@ const style: cytoscape.StylesheetJson = [
       'border-width': 0,
     },
   },
-  { selector: 'node[icon]', style: { 'text-halign': 'center' } },
+  {
+    selector: 'node.box',
+    style: {
+      'background-color': '#f8fafc',
+      'background-opacity': 0.6,
+      'border-width': 2,
+      'border-style': 'dashed',
+      'border-color': '#64748b',
+      shape: 'round-rectangle',
+      'text-valign': 'top',
+      'text-halign': 'center',
+      'font-size': 12,
+      'font-weight': 'bold',
+      padding: '16px',
+    } as never,
+  },
   { selector: 'node.risky', style: { 'border-width': 3, 'border-color': '#f59e0b' } },
   { selector: 'node.alert', style: { 'border-width': 4, 'border-color': '#dc2626' } },
   { selector: 'node.cross', style: { width: 34, height: 34, 'border-width': 3, 'border-color': '#111827', 'border-style': 'double' } },
@@ -161,8 +176,19 @@ export const Canvas = forwardRef<CanvasHandle, Props>(function Canvas({ graph, s
     let k = 0;
     // Only what changed is touched: data, classes and locks are compared with what is drawn.
     c.batch(() => {
+      // Boxes first: children leave a box before it goes (removing a parent removes them).
+      c.nodes('.box').forEach((el) => {
+        if (!graph.boxes[el.id()]) {
+          el.children().move({ parent: null });
+          el.remove();
+        } else if (el.data('label') !== graph.boxes[el.id()]) el.data('label', graph.boxes[el.id()]);
+      });
+      const boxes: ElementDefinition[] = Object.entries(graph.boxes)
+        .filter(([id]) => c.getElementById(id).empty())
+        .map(([id, name]) => ({ group: 'nodes', data: { id, label: name, color: '#f1f5f9' }, classes: 'box' }));
+      if (boxes.length) c.add(boxes);
       c.nodes().forEach((el) => {
-        if (!graph.nodes[el.id()] || hidden.has(el.id())) el.remove();
+        if (!el.hasClass('box') && (!graph.nodes[el.id()] || hidden.has(el.id()))) el.remove();
       });
       c.edges().forEach((el) => {
         if (!graph.edges[el.id()]) el.remove();
@@ -180,7 +206,7 @@ export const Canvas = forwardRef<CanvasHandle, Props>(function Canvas({ graph, s
           k++;
           add.push({
             group: 'nodes',
-            data: { id: n.id, label, color, shape: st.shape, type: n.type, cls },
+            data: { id: n.id, label, color, shape: st.shape, type: n.type, cls, parent: graph.parents[n.id] },
             classes: cls,
             position: { x: (ext.x1 + ext.x2) / 2 + 60 * Math.cos(k), y: (ext.y1 + ext.y2) / 2 + 60 * Math.sin(k) + k * 3 },
             locked: pinned.has(n.id),
@@ -192,6 +218,9 @@ export const Canvas = forwardRef<CanvasHandle, Props>(function Canvas({ graph, s
           el.classes(cls);
           el.data('cls', cls);
         }
+        const parent = graph.parents[n.id] ?? null;
+        const cur = el.parent().nonempty() ? el.parent().first().id() : null;
+        if (cur !== parent) el.move({ parent });
         if (pinned.has(n.id) !== el.locked()) {
           if (pinned.has(n.id)) el.lock();
           else el.unlock();

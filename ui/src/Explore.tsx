@@ -13,7 +13,7 @@ import { download } from './download';
 import { AddToCaseMutation, NeighbourhoodQuery, NodesQuery, RisksQuery } from './queries';
 import type { Me } from './App';
 import {
-  allTypes, emptyGraph, History, merge, remove, timeSpan, toggle, toGraphML, toJSON, typeStyle,
+  allTypes, emptyGraph, group, History, merge, remove, timeSpan, toggle, toGraphML, toJSON, typeStyle, ungroup,
   type EntityType, type GEdge, type GNode, type GraphState,
 } from './model';
 
@@ -206,13 +206,20 @@ export function Explore({ me, focus, handle, currentCase }: ExploreProps) {
       setGraphState(next);
     }
   };
-  const hideSelected = () => setGraph((g) => ({ ...g, hidden: [...new Set([...g.hidden, ...selected])] }));
+  const hideSelected = () => setGraph((g) => ({ ...g, hidden: [...new Set([...g.hidden, ...selected.filter((id) => g.nodes[id])])] }));
   const removeSelected = () => {
     setGraph((g) => remove(g, selected));
     setSelected([]);
   };
   const pinSelected = () => setGraph((g) => ({ ...g, pinned: toggle(g.pinned, selected) }));
   const showAll = () => setGraph((g) => (g.hidden.length ? { ...g, hidden: [] } : g));
+  const groupSelected = () => {
+    const ids = selected.filter((id) => graphRef.current.nodes[id]);
+    if (ids.length < 2) return;
+    const name = window.prompt('Name of the group', `Group of ${ids.length}`);
+    if (name != null) setGraph((g) => group(g, ids, name.trim() || `Group of ${ids.length}`));
+  };
+  const ungroupSelected = () => setGraph((g) => ungroup(g, selected));
 
   // Keyboard: E expand, H hide, Delete remove, P pin, Ctrl+Z / Ctrl+Shift+Z undo/redo, F fit.
   useEffect(() => {
@@ -226,9 +233,10 @@ export function Explore({ me, focus, handle, currentCase }: ExploreProps) {
       } else if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'y') {
         e.preventDefault();
         redo();
-      } else if (e.key === 'e' && selected.length) void expand(selected);
+      } else if (e.key === 'e' && selected.length) void expand(selected.filter((id) => graphRef.current.nodes[id]));
       else if (e.key === 'h' && selected.length) hideSelected();
       else if (e.key === 'p' && selected.length) pinSelected();
+      else if (e.key === 'g' && selected.length > 1) groupSelected();
       else if (e.key === 'Delete' && selected.length) removeSelected();
       else if (e.key === 'f') canvas.current?.fit();
       else if (e.key === 'Escape') setMenu(null);
@@ -239,7 +247,8 @@ export function Explore({ me, focus, handle, currentCase }: ExploreProps) {
 
   const span = useMemo(() => timeSpan(graph), [graph]);
   const counts = { nodes: Object.keys(graph.nodes).length - graph.hidden.length, edges: Object.keys(graph.edges).length };
-  const focused = selected.length ? selected[selected.length - 1] : null;
+  const real = selected.filter((id) => graph.nodes[id]);
+  const focused = real.length ? real[real.length - 1] : null;
 
   return (
     <div className="explore">
@@ -252,7 +261,7 @@ export function Explore({ me, focus, handle, currentCase }: ExploreProps) {
             setPanel('entity');
           }}
         />
-        <button onClick={() => void expand(selected)} disabled={!selected.length} title="Expand the selected nodes (E, or double-click)">
+        <button onClick={() => void expand(real)} disabled={!real.length} title="Expand the selected nodes (E, or double-click)">
           Expand
         </button>
         <button onClick={() => setShowFilters((v) => !v)} aria-expanded={showFilters}>
@@ -275,6 +284,12 @@ export function Explore({ me, focus, handle, currentCase }: ExploreProps) {
         </button>
         <button onClick={removeSelected} disabled={!selected.length} title="Remove from the canvas (Delete)">
           Remove
+        </button>
+        <button onClick={groupSelected} disabled={selected.filter((id) => graph.nodes[id]).length < 2} title="Put the selected nodes in a named box (G)">
+          Group
+        </button>
+        <button onClick={ungroupSelected} disabled={!selected.some((id) => graph.parents[id] || graph.boxes[id])} title="Take the selected nodes (or a selected box) out of their box">
+          Ungroup
         </button>
         <label className="inline">
           Layout{' '}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  History, crossSectorIdentifiers, edgeLabel, emptyGraph, formatAmount, inPeriod, merge, remove, timeSpan, toCSV, toGraphML, toJSON, toggle,
+  History, crossSectorIdentifiers, group, ungroup, edgeLabel, emptyGraph, formatAmount, inPeriod, merge, remove, timeSpan, toCSV, toGraphML, toJSON, toggle,
   type GEdge, type GNode,
 } from './model';
 
@@ -130,5 +130,22 @@ describe('time', () => {
   it('toggles ids in a list', () => {
     expect(toggle(['a'], ['a', 'b'])).toEqual(['a', 'b']);
     expect(toggle(['a', 'b'], ['a', 'b'])).toEqual([]);
+  });
+});
+
+describe('boxes', () => {
+  it('groups nodes in a named box, moves them between boxes and drops empty boxes', () => {
+    const a = person('1', 'bank');
+    const b = person('2', 'bank');
+    let g = merge(emptyGraph, [a, b, email], []);
+    g = group(g, [a.id, b.id, 'person:x:absent'], 'family');
+    expect(g.boxes).toEqual({ 'box:1': 'family' });
+    expect(g.parents).toEqual({ [a.id]: 'box:1', [b.id]: 'box:1' });
+    g = group(g, [a.id, b.id], 'mules');
+    expect(g.boxes).toEqual({ 'box:2': 'mules' });
+    expect(ungroup(g, [a.id]).parents).toEqual({ [b.id]: 'box:2' });
+    const none = ungroup(g, ['box:2']);
+    expect(none.parents).toEqual({});
+    expect(none.boxes).toEqual({});
   });
 });

@@ -35,9 +35,40 @@ export interface GraphState {
   highlight: string[];
   /** Community of each node when the canvas is coloured by community (index into palette). */
   groups: Record<string, number>;
+  /** Boxes the investigator drew around nodes: node id → box id, and each box's name. */
+  parents: Record<string, string>;
+  boxes: Record<string, string>;
 }
 
-export const emptyGraph: GraphState = { nodes: {}, edges: {}, more: {}, pinned: [], hidden: [], highlight: [], groups: {} };
+export const emptyGraph: GraphState = { nodes: {}, edges: {}, more: {}, pinned: [], hidden: [], highlight: [], groups: {}, parents: {}, boxes: {} };
+
+/** Puts nodes in a new named box (taking them out of any other); empty boxes disappear. */
+export function group(g: GraphState, ids: string[], name: string): GraphState {
+  const present = ids.filter((id) => g.nodes[id]);
+  if (!present.length) return g;
+  let n = Object.keys(g.boxes).length + 1;
+  while (g.boxes[`box:${n}`]) n++;
+  const box = `box:${n}`;
+  const parents = { ...g.parents };
+  for (const id of present) parents[id] = box;
+  return prune({ ...g, parents, boxes: { ...g.boxes, [box]: name } });
+}
+
+/** Takes nodes out of their boxes; empty boxes disappear. */
+export function ungroup(g: GraphState, ids: string[]): GraphState {
+  const parents = { ...g.parents };
+  for (const id of ids) {
+    delete parents[id];
+    // Selecting a box ungroups all of it.
+    for (const [n, b] of Object.entries(parents)) if (b === id) delete parents[n];
+  }
+  return prune({ ...g, parents });
+}
+
+function prune(g: GraphState): GraphState {
+  const used = new Set(Object.entries(g.parents).filter(([id]) => g.nodes[id]).map(([, b]) => b));
+  return { ...g, boxes: Object.fromEntries(Object.entries(g.boxes).filter(([b]) => used.has(b))) };
+}
 
 /** Colours of communities on the canvas (12 that stay apart, then they repeat). */
 export const palette = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#9a6324', '#469990', '#800000', '#808000', '#000075'];
