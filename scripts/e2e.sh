@@ -10,16 +10,11 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 export CROSSLINK_CACHE=${CROSSLINK_CACHE:-$repo/.cache}
+. scripts/lib.sh
 step() { printf '\n== %s\n' "$*" >&2; }
 
 step "e2e: Chromium"
-if [[ ! -x ${CROSSLINK_CHROMIUM:-/usr/bin/chromium} ]]; then
-  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
-  else
-    echo "e2e.sh: Chromium is required (apt-get install chromium)" >&2; exit 1
-  fi
-fi
+need_pkg "${CROSSLINK_CHROMIUM:-/usr/bin/chromium}" chromium fonts-dejavu-core
 
 step "e2e: UI and crosslink"
 scripts/ui-build.sh
@@ -37,25 +32,7 @@ cleanup() {
 trap cleanup EXIT
 scripts/neo4j.sh start e2e
 export NEO4J_URI=bolt://127.0.0.1:$NEO4J_BOLT_PORT NEO4J_USER=neo4j
-bin/crosslink migrate up >&2
-scale=${CROSSLINK_E2E_SCALE:-1}
-gen=$(git rev-parse --short HEAD:loaders/demo 2>/dev/null || echo local)
-demo_dir=$CROSSLINK_CACHE/demo/scale-$scale-seed-1-$gen
-if [[ ! -f $demo_dir/ground_truth.json ]]; then
-  bin/crosslink demo generate --scale "$scale" --seed 1 --out "$demo_dir" >&2
-fi
-marker=$CROSSLINK_CACHE/neo4j/instances/e2e/demo-loaded-scale-$scale-seed-1-$gen
-if [[ ! -f $marker ]]; then
-  mkdir -p "$demo_dir/rejects"
-  load() { bin/crosslink load "$@" -detect=false -rejects-dir "$demo_dir/rejects" >&2; }
-  load transactions -partner demo-bank "$demo_dir/transactions.csv"
-  load platform -partner demo-platforms "$demo_dir/platform_accounts.csv" "$demo_dir/platform_events.csv"
-  load cybertip -partner ncmec "$demo_dir/cybertip.xml"
-  load ftm -partner registry "$demo_dir/ftm.ijson"
-  bin/crosslink resolve >&2
-  bin/crosslink detect >&2
-  touch "$marker"
-fi
+CROSSLINK_DEMO_SCALE=${CROSSLINK_E2E_SCALE:-1} CROSSLINK_DEMO_SEED=1 scripts/demo-load.sh e2e
 # A fresh analyst key per run (keys are stored hashed; the token is only printed once).
 key=$(bin/crosslink keys create --role analyst --name "e2e-$(date +%s)" --expires-days 1 2>/dev/null)
 

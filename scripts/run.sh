@@ -24,38 +24,11 @@ eval "$(scripts/neo4j.sh env demo)"
 scripts/ui-build.sh
 mkdir -p bin
 go build -trimpath -ldflags "-X main.version=$(git describe --always --dirty 2>/dev/null || echo dev)" -o bin/crosslink ./cmd/crosslink
-# The demo world: generated once per scale and seed (deterministic), loaded once per Neo4j
-# instance. Loads are idempotent, so the marker only saves time; `scripts/neo4j.sh reset demo`
-# erases the data and the marker together.
-scale=${CROSSLINK_DEMO_SCALE:-1}
-seed=${CROSSLINK_DEMO_SEED:-1}
-if [[ $scale != 0 ]]; then
-  # The generator's own version is part of the key, so a changed generator makes a new world.
-  gen=$(git rev-parse --short HEAD:loaders/demo 2>/dev/null || echo local)
-  demo_dir=$CROSSLINK_CACHE/demo/scale-$scale-seed-$seed-$gen
-  if [[ ! -f $demo_dir/ground_truth.json ]]; then
-    bin/crosslink demo generate --scale "$scale" --seed "$seed" --out "$demo_dir" >&2
-  fi
-  marker=$CROSSLINK_CACHE/neo4j/instances/demo/demo-loaded-scale-$scale-seed-$seed-$gen
-  if [[ ! -f $marker ]]; then
-    bin/crosslink migrate up >&2
-    echo "run.sh: loading the demo world (scale $scale, seed $seed)" >&2
-    mkdir -p "$demo_dir/rejects"
-    # Detection runs once over the whole graph below rather than after each file.
-    load() { bin/crosslink load "$@" -detect=false -rejects-dir "$demo_dir/rejects" >&2; }
-    load transactions -partner demo-bank "$demo_dir/transactions.csv"
-    load platform -partner demo-platforms "$demo_dir/platform_accounts.csv" "$demo_dir/platform_events.csv"
-    load cybertip -partner ncmec "$demo_dir/cybertip.xml"
-    load ftm -partner registry "$demo_dir/ftm.ijson"
-    touch "$marker"
-  fi
-  # Each load resolved what it added; this catches a graph loaded before resolution existed
-  # (and is a quick no-op otherwise).
-  bin/crosslink migrate up >&2
-  bin/crosslink resolve >&2
-  # Detection over the whole graph: signals, risk scores and alerts (a re-run over unchanged
-  # data writes nothing).
-  bin/crosslink detect >&2
+bin/crosslink migrate up >&2
+# The demo world (CROSSLINK_DEMO_SCALE, default 1; 0 skips it): generated once, loaded once per
+# instance, then resolution and detection (scripts/demo-load.sh).
+if [[ ${CROSSLINK_DEMO_SCALE:-1} != 0 ]]; then
+  scripts/demo-load.sh demo
 fi
 
 # API keys for the demo: made once per instance (the tokens cannot be read back from Neo4j, so

@@ -13,6 +13,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 export CROSSLINK_CACHE=${CROSSLINK_CACHE:-$repo/.cache}
 
+. scripts/lib.sh
 step() { printf '\n== %s\n' "$*" >&2; }
 
 command -v go >/dev/null || { echo "test.sh: Go 1.25+ is required (https://go.dev/dl)" >&2; exit 1; }
@@ -28,13 +29,7 @@ go vet ./...
 step "node: graphql-js for the introspection test"
 # The API's introspection is checked with the reference client library (graphql-js), pinned
 # by scripts/introspect/package-lock.json and installed from the npm registry.
-if ! command -v npm >/dev/null; then
-  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
-  else
-    echo "test.sh: Node.js with npm is required (apt-get install nodejs npm)" >&2; exit 1
-  fi
-fi
+need_pkg npm nodejs npm
 npm ci --prefix scripts/introspect --no-audit --no-fund --loglevel=error >&2
 
 step "ui: unit tests (Vitest) and build"

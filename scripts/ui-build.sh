@@ -5,14 +5,9 @@
 # type-check and Vite build. Works offline once ui/node_modules is there.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$repo/scripts/lib.sh"
 cd "$repo/ui"
-if ! command -v npm >/dev/null; then
-  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
-  else
-    echo "ui-build.sh: Node.js 20.19+ with npm is required (apt-get install nodejs npm)" >&2; exit 1
-  fi
-fi
+need_pkg npm nodejs npm
 # npm ci only when the lock file changed since the last install.
 stamp=node_modules/.crosslink-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)

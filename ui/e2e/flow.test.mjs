@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch } from './browser.mjs';
+import { client, launch } from './browser.mjs';
 
 const url = process.env.CROSSLINK_UI_URL || 'http://127.0.0.1:8080';
 const key = process.env.CROSSLINK_UI_ANALYST_KEY;
@@ -18,16 +18,7 @@ if (!key) throw new Error('CROSSLINK_UI_ANALYST_KEY is required (an analyst API 
 mkdirSync(artifacts, { recursive: true });
 
 /** Asks the API directly, to pick the demo world's subjects without hard-coding ids. */
-async function gql(query, variables = {}) {
-  const res = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await res.json();
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
+const gql = client(url, key);
 
 const cyCount = (page, sel) => page.evaluate((s) => window.__cy.$(s).length, sel);
 

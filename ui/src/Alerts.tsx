@@ -1,6 +1,7 @@
 // The alert queue: alerts by status, highest risk first, paged; open one to see its subject and
 // the evidence of its signals on the canvas; take it into review, escalate or close it.
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
+import { usePaged } from './paged';
 import { ApiError, call } from './api';
 import { AlertsQuery, EntityRiskQuery, UpdateAlertMutation, NodesQuery } from './queries';
 import { download } from './download';
@@ -13,28 +14,10 @@ const statuses: AlertStatus[] = ['NEW', 'IN_REVIEW', 'ESCALATED', 'CLOSED'];
 
 export function AlertsView({ onOpen }: { onOpen(nodes: GNode[], highlight: string[]): void }) {
   const [status, setStatus] = useState<AlertStatus[]>(['NEW', 'IN_REVIEW', 'ESCALATED']);
-  const [alerts, setAlerts] = useState<Alert[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const [opening, setOpening] = useState<string | null>(null);
-
-  const load = async (after: string | null) => {
-    setLoading(true);
-    setError(null);
-    try {
-      const d = await call(AlertsQuery, { filter: { statuses: status }, first: 50, after });
-      setAlerts((a) => (after ? [...a, ...d.alerts.nodes] : d.alerts.nodes));
-      setCursor(d.alerts.pageInfo.hasNextPage ? d.alerts.pageInfo.endCursor ?? null : null);
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setLoading(false);
-    }
-  };
-  useEffect(() => {
-    void load(null);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+  const { items: alerts, setItems: setAlerts, loading, error, setError, hasMore, more, reload } = usePaged<Alert>(async (after) => {
+    const d = await call(AlertsQuery, { filter: { statuses: status }, first: 50, after });
+    return { items: d.alerts.nodes, next: d.alerts.pageInfo.hasNextPage ? d.alerts.pageInfo.endCursor ?? null : null };
   }, [status]);
 
   const open = async (a: Alert) => {
@@ -80,7 +63,7 @@ export function AlertsView({ onOpen }: { onOpen(nodes: GNode[], highlight: strin
             {s.replace('_', ' ').toLowerCase()}
           </label>
         ))}
-        <button onClick={() => void load(null)}>Refresh</button>
+        <button onClick={() => void reload()}>Refresh</button>
         <button onClick={csv} disabled={!alerts.length}>Export CSV</button>
       </div>
       {error && <div role="alert" className="error">{error}</div>}
@@ -111,7 +94,7 @@ export function AlertsView({ onOpen }: { onOpen(nodes: GNode[], highlight: strin
       </table>
       {loading && <div className="loading">Loading alerts…</div>}
       {!loading && !alerts.length && <p>No alerts in these statuses.</p>}
-      {cursor && !loading && <button onClick={() => void load(cursor)}>Load 50 more</button>}
+      {hasMore && !loading && <button onClick={() => void more()}>Load 50 more</button>}
     </div>
   );
 }

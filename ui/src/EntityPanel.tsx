@@ -3,6 +3,7 @@
 // paged, CSV), a timeline of activity, and risk signals whose evidence can be shown on the canvas.
 import { useEffect, useMemo, useState } from 'react';
 import { ApiError, call } from './api';
+import { usePaged } from './paged';
 import { download } from './download';
 import { EntityQuery, EntityResolutionQuery, EntityRiskQuery, JudgeMatchMutation, TimelineQuery, TransactionsQuery } from './queries';
 import type { Me } from './App';
@@ -245,29 +246,11 @@ function Resolution({ id, onShow }: { id: string; onShow: Props['onShow'] }) {
 type TxRow = TxData['transactions']['rows'][number];
 
 function Transactions({ id }: { id: string }) {
-  const [rows, setRows] = useState<TxRow[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
-  const [sort, setSort] = useState<{ key: 'time' | 'amount' | 'from' | 'to'; desc: boolean }>({ key: 'time', desc: true });
-
-  const load = async (after: string | null) => {
-    setLoading(true);
-    setError(null);
-    try {
-      const d = await call(TransactionsQuery, { account: id, first: 50, after });
-      setRows((r) => (after ? [...r, ...d.transactions.rows] : d.transactions.rows));
-      setCursor(d.transactions.pageInfo.hasNextPage ? d.transactions.pageInfo.endCursor ?? null : null);
-    } catch (e) {
-      setError(e instanceof ApiError ? e.message : String(e));
-    } finally {
-      setLoading(false);
-    }
-  };
-  useEffect(() => {
-    void load(null);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+  const { items: rows, loading, error, hasMore, more } = usePaged<TxRow>(async (after) => {
+    const d = await call(TransactionsQuery, { account: id, first: 50, after });
+    return { items: d.transactions.rows, next: d.transactions.pageInfo.hasNextPage ? d.transactions.pageInfo.endCursor ?? null : null };
   }, [id]);
+  const [sort, setSort] = useState<{ key: 'time' | 'amount' | 'from' | 'to'; desc: boolean }>({ key: 'time', desc: true });
 
   const sorted = useMemo(() => {
     const key = (r: TxRow): string | number =>
@@ -290,7 +273,7 @@ function Transactions({ id }: { id: string }) {
   return (
     <div className="txs">
       <div className="row">
-        <span>{rows.length} shown{cursor ? ' (more available)' : ''}</span>
+        <span>{rows.length} shown{hasMore ? ' (more available)' : ''}</span>
         <button onClick={csv} disabled={!rows.length}>Export CSV</button>
       </div>
       <table aria-label="Transactions">
@@ -307,7 +290,7 @@ function Transactions({ id }: { id: string }) {
           ))}
         </tbody>
       </table>
-      {loading ? <div className="loading">Loading…</div> : cursor && <button onClick={() => void load(cursor)}>Load 50 more</button>}
+      {loading ? <div className="loading">Loading…</div> : hasMore && <button onClick={() => void more()}>Load 50 more</button>}
       {!loading && !rows.length && <p>No transactions.</p>}
     </div>
   );
