@@ -33,8 +33,9 @@ trap cleanup EXIT
 scripts/neo4j.sh start e2e
 export NEO4J_URI=bolt://127.0.0.1:$NEO4J_BOLT_PORT NEO4J_USER=neo4j
 CROSSLINK_DEMO_SCALE=${CROSSLINK_E2E_SCALE:-1} CROSSLINK_DEMO_SEED=1 scripts/demo-load.sh e2e
-# A fresh analyst key per run (keys are stored hashed; the token is only printed once).
+# Fresh analyst and partner keys per run (keys are stored hashed; the token is only printed once).
 key=$(bin/crosslink keys create --role analyst --name "e2e-$(date +%s)" --expires-days 1 2>/dev/null)
+partner_key=$(bin/crosslink keys create --role partner --partner demo-bank --name "e2e-bank-$(date +%s)" --expires-days 1 2>/dev/null)
 
 step "e2e: crosslink serve and the tests in Chromium"
 port=${CROSSLINK_E2E_PORT:-18080}
@@ -46,4 +47,4 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 rm -rf ui/test-results
-CROSSLINK_UI_URL=http://127.0.0.1:$port CROSSLINK_UI_ANALYST_KEY=$key node --test --test-reporter=spec ui/e2e/
+CROSSLINK_UI_URL=http://127.0.0.1:$port CROSSLINK_UI_ANALYST_KEY=$key CROSSLINK_UI_PARTNER_KEY=$partner_key node --test --test-reporter=spec ui/e2e/

@@ -232,6 +232,30 @@ describe('investigator flow', { timeout: 300_000 }, () => {
     await page.waitForFunction((k) => window.__cy.nodes().length === k, n);
   });
 
+  it('shows a partner key no risk, alerts, cases or communities', { skip: !process.env.CROSSLINK_UI_PARTNER_KEY && 'CROSSLINK_UI_PARTNER_KEY not set' }, async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const p = await ctx.newPage();
+    p.on('pageerror', (e) => pageErrors.push(e.message));
+    await p.goto(url);
+    await p.fill('#apikey', process.env.CROSSLINK_UI_PARTNER_KEY);
+    await p.click('button[type=submit]');
+    await p.getByTestId('who').waitFor();
+    assert.match(await p.getByTestId('who').textContent(), /partner \(demo-bank\)/);
+    assert.equal(await p.getByRole('tab', { name: 'Alerts' }).count(), 0);
+    assert.equal(await p.getByRole('tab', { name: 'Cases' }).count(), 0);
+    assert.equal(await p.getByRole('button', { name: 'Communities' }).count(), 0);
+    // The bank's own customer is found, without a risk badge (detection joins every partner's data).
+    await p.getByLabel('Search').fill(subject.caption);
+    const hit = p.locator(`[role=option][data-id="${subject.id}"]`);
+    await hit.waitFor();
+    assert.doesNotMatch(await hit.textContent(), /risk/);
+    await hit.click();
+    await p.getByTestId('entity-panel').waitFor();
+    assert.equal(await p.getByRole('tab', { name: 'Risk' }).count(), 0);
+    await p.screenshot({ path: join(artifacts, '11-partner.png') });
+    await ctx.close();
+  });
+
   it('raised no error in the page', () => {
     assert.deepEqual(pageErrors, []);
   });
